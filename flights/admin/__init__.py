@@ -1,0 +1,3 @@
+"""Django admin, one module per area."""
+
+from . import records  # noqa: F401

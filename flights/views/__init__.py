@@ -1,0 +1,1 @@
+"""Views, one module per area: records (home), dashboard, imports, sightings, accounts, health."""

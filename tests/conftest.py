@@ -1,0 +1,127 @@
+import os
+from pathlib import Path
+
+import pytest
+
+from tracker.celery import app as celery_app
+
+
+@pytest.fixture(scope="session")
+def django_db_setup(django_db_setup, django_db_blocker):
+    """Load the reference data (airports, types, operators) once into the test database."""
+    from flights.reference import load_reference_data
+
+    with django_db_blocker.unblock():
+        load_reference_data()
+
+
+@pytest.fixture
+def reference_data(db):
+    """Airports, aircraft types and operators; reloaded after a transactional test flushed them."""
+    from flights.models import Airport
+    from flights.reference import load_reference_data
+
+    if not Airport.objects.filter(icao="KAEX").exists():
+        load_reference_data()
+
+
+@pytest.fixture(autouse=True)
+def _isolated_media(settings, tmp_path):
+    settings.MEDIA_ROOT = tmp_path / "media"
+
+
+@pytest.fixture(autouse=True)
+def _eager_celery(request):
+    """Tasks run in-process unless a test asks for a real worker (marker `celery_worker`)."""
+    eager = request.node.get_closest_marker("celery_worker") is None
+    previous = celery_app.conf.task_always_eager
+    celery_app.conf.task_always_eager = eager
+    yield
+    celery_app.conf.task_always_eager = previous
+
+
+@pytest.fixture(autouse=True)
+def _clear_cache():
+    from django.core.cache import cache
+
+    cache.clear()
+    yield
+
+
+# --- Browser tests: Playwright driving Debian's Chromium against live_server -----------------
+# Playwright's sync API runs an event loop in the test thread; Django's ORM refuses to run
+# inside one unless told it is safe, which it is here: one thread, no concurrent coroutines.
+os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
+
+CHROMIUM = os.environ.get("CHROMIUM_PATH", "/usr/bin/chromium")
+ARTIFACTS = Path(__file__).resolve().parent.parent / "test-artifacts"
+
+
+@pytest.fixture(scope="session")
+def browser():
+    from playwright.sync_api import sync_playwright
+
+    if not Path(CHROMIUM).exists():
+        pytest.fail(f"{CHROMIUM} is missing: apt-get install chromium (.ci/run does it)")
+    with sync_playwright() as pw:
+        browser = pw.chromium.launch(
+            executable_path=CHROMIUM,
+            headless=True,
+            args=[
+                "--no-sandbox",
+                "--disable-gpu",
+                "--disable-quic",
+                "--no-first-run",
+                "--disable-background-networking",
+                "--disable-component-update",
+                "--disable-sync",
+            ],
+        )
+        yield browser
+        browser.close()
+
+
+class PageProbe:
+    """What a page did that a test must see: console errors and requests to other origins."""
+
+    def __init__(self):
+        self.console_errors: list[str] = []
+        self.foreign_requests: list[str] = []
+
+
+@pytest.fixture
+def page(request, browser, live_server):
+    """A fresh page that aborts (and records) every request leaving live_server's origin.
+
+    The test fails if the page logged a console error or tried another origin; a screenshot
+    goes to test-artifacts/<test name>.png either way.
+    """
+    viewport = getattr(request, "param", None) or {"width": 1280, "height": 900}
+    context = browser.new_context(viewport=viewport, base_url=live_server.url)
+    page = context.new_page()
+    probe = PageProbe()
+    origin = live_server.url.rstrip("/")
+
+    def guard(route):
+        url = route.request.url
+        if url.startswith(origin + "/") or url == origin or url.startswith("data:"):
+            route.continue_()
+        else:
+            probe.foreign_requests.append(url)
+            route.abort()
+
+    page.route("**/*", guard)
+    page.on(
+        "console",
+        lambda msg: probe.console_errors.append(msg.text) if msg.type == "error" else None,
+    )
+    page.on("pageerror", lambda exc: probe.console_errors.append(str(exc)))
+    page.probe = probe
+    yield page
+    ARTIFACTS.mkdir(exist_ok=True)
+    try:
+        page.screenshot(path=str(ARTIFACTS / f"{request.node.name}.png"), full_page=True)
+    finally:
+        context.close()
+    assert probe.foreign_requests == [], f"requests left the origin: {probe.foreign_requests}"
+    assert probe.console_errors == [], f"console errors: {probe.console_errors}"

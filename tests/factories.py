@@ -1,0 +1,52 @@
+"""Small builders for test records. Airports must be loaded (the `reference_data` fixture)."""
+
+import datetime as dt
+import itertools
+
+from flights.choices import FlightKind, ReviewStatus, SourceKind
+from flights.models import Aircraft, AircraftType, Airport, Flight, FlightSource, Leg, Source
+
+_counter = itertools.count(1)
+
+
+def make_aircraft(registration: str | None = None, type_code: str = "A320", **fields) -> Aircraft:
+    registration = registration or f"N{next(_counter):03d}TS"
+    aircraft_type = AircraftType.objects.get(designator=type_code) if type_code else None
+    return Aircraft.objects.create(registration=registration, aircraft_type=aircraft_type, **fields)
+
+
+def make_source(title: str = "Test report", kind: str = SourceKind.NEWS, **fields) -> Source:
+    source, _ = Source.objects.get_or_create(
+        kind=kind, title=title, url=fields.pop("url", ""), defaults=fields
+    )
+    return source
+
+
+def make_flight(
+    route: tuple[str, ...] = ("KAEX", "MGGT"),
+    date: dt.date = dt.date(2025, 5, 6),
+    kind: str = FlightKind.REMOVAL,
+    status: str = ReviewStatus.REPORTED,
+    aircraft: Aircraft | None = None,
+    times: list[tuple[dt.datetime | None, dt.datetime | None]] | None = None,
+    source: Source | None = None,
+    **fields,
+) -> Flight:
+    """A flight flying `route` (ICAO codes) on `date`, one leg per hop, route fields refreshed."""
+    flight = Flight.objects.create(date=date, kind=kind, status=status, aircraft=aircraft, **fields)
+    airports = {a.icao: a for a in Airport.objects.filter(icao__in=route)}
+    for seq, (dep, arr) in enumerate(itertools.pairwise(route), start=1):
+        dep_time, arr_time = times[seq - 1] if times else (None, None)
+        Leg.objects.create(
+            flight=flight,
+            sequence=seq,
+            date=date,
+            departure_airport=airports[dep],
+            arrival_airport=airports[arr],
+            departure_time=dep_time,
+            arrival_time=arr_time,
+            kind=kind,
+        )
+    FlightSource.objects.create(flight=flight, source=source or make_source())
+    flight.refresh_route()
+    return flight

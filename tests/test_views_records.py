@@ -1,0 +1,21 @@
+import pytest
+from django.urls import reverse
+
+from tests.factories import make_flight
+
+pytestmark = pytest.mark.django_db
+
+
+def test_home_lists_recent_flights_with_route(client, reference_data):
+    make_flight(route=("KIWA", "KELP", "PANC", "ZYTX"))
+    response = client.get(reverse("flights:home"))
+    assert response.status_code == 200
+    assert "IWA → ELP → ANC → SHE" in response.content.decode()
+
+
+@pytest.mark.browser
+def test_home_renders_in_chromium_without_leaving_the_origin(page, reference_data, transactional_db):
+    make_flight(route=("KHRL", "MGGT"))
+    page.goto("/")
+    assert page.locator("h1").inner_text() == "Recent flights"
+    assert "HRL → GUA" in page.locator("table.data").inner_text()
