@@ -1,12 +1,16 @@
-"""The one filter form every analyst page, export and API endpoint reads from the query string."""
+"""The one filter form every analyst page, export and API endpoint reads from the query string.
+
+Pages, exports and the API all call `filter_flights()` / `filter_legs()`, so a shared URL means the
+same flights everywhere. `cache_key()` is what cached aggregates key on.
+"""
 
 import datetime as dt
 
 from django import forms
-from django.db.models import Q
+from django.utils.http import urlencode
 
 from flights.choices import FlightKind, ReviewStatus, SourceKind
-from flights.models import Airport, Flight, Leg, Operator
+from flights.models import Airport, Country, Flight, FlightSource, Leg, Operator
 
 
 class FlightFilterForm(forms.Form):
@@ -16,18 +20,59 @@ class FlightFilterForm(forms.Form):
     end = forms.DateField(
         required=False, label="To", widget=forms.DateInput(attrs={"type": "date"})
     )
-    country = forms.CharField(required=False, max_length=2, label="Destination country (ISO code)")
-    airport = forms.CharField(required=False, max_length=8, label="Departure airport (code)")
-    operator = forms.ModelChoiceField(
-        queryset=Operator.objects.all(), required=False, empty_label="Any operator"
+    country = forms.CharField(
+        required=False,
+        max_length=2,
+        label="Destination country",
+        help_text="ISO code, e.g. CN",
+        widget=forms.TextInput(attrs={"size": 3, "placeholder": "e.g. CN"}),
     )
-    aircraft = forms.CharField(required=False, max_length=10, label="Aircraft registration")
-    kind = forms.MultipleChoiceField(choices=FlightKind.choices, required=False)
-    status = forms.MultipleChoiceField(choices=ReviewStatus.choices, required=False)
-    source = forms.ChoiceField(choices=[("", "Any source"), *SourceKind.choices], required=False)
+    airport = forms.CharField(
+        required=False,
+        max_length=8,
+        label="Departure airport",
+        widget=forms.TextInput(attrs={"size": 5, "placeholder": "e.g. AEX"}),
+    )
+    operator = forms.ModelChoiceField(
+        queryset=Operator.objects.only("id", "name"), required=False, empty_label="Any operator"
+    )
+    aircraft = forms.CharField(
+        required=False,
+        max_length=10,
+        label="Aircraft",
+        widget=forms.TextInput(attrs={"size": 8, "placeholder": "registration"}),
+    )
+    kind = forms.MultipleChoiceField(
+        choices=FlightKind.choices, required=False, widget=forms.CheckboxSelectMultiple
+    )
+    status = forms.MultipleChoiceField(
+        choices=ReviewStatus.choices,
+        required=False,
+        label="Review status",
+        widget=forms.CheckboxSelectMultiple,
+    )
+    source = forms.ChoiceField(
+        choices=[("", "Any source"), *SourceKind.choices], required=False, label="Source"
+    )
+
+    # Field names whose values narrow the flights; used for "active filters" and links.
+    NAMES = (
+        "start",
+        "end",
+        "country",
+        "airport",
+        "operator",
+        "aircraft",
+        "kind",
+        "status",
+        "source",
+    )
 
     def clean_country(self) -> str:
-        return self.cleaned_data["country"].strip().upper()
+        code = self.cleaned_data["country"].strip().upper()
+        if code and not Country.objects.filter(code=code).exists():
+            raise forms.ValidationError(f"Unknown country code “{code}”.")
+        return code
 
     def clean_aircraft(self) -> str:
         return self.cleaned_data["aircraft"].strip().upper()
@@ -56,13 +101,47 @@ class FlightFilterForm(forms.Form):
     def period(self) -> tuple[dt.date | None, dt.date | None]:
         return self.values.get("start"), self.values.get("end")
 
-    def filter_flights(self, qs=None):
-        """Flights matching the filters; invalid filters filter nothing (the form shows why)."""
+    def cache_key(self) -> tuple:
+        """The filters as plain, ordered values: equal filters give equal keys."""
+        data = self.values
+        return (
+            data.get("start"),
+            data.get("end"),
+            data.get("country") or "",
+            data["airport"].pk if data.get("airport") else None,
+            data["operator"].pk if data.get("operator") else None,
+            data.get("aircraft") or "",
+            tuple(sorted(data.get("kind") or ())),
+            tuple(sorted(data.get("status") or ())),
+            data.get("source") or "",
+        )
+
+    def is_filtered(self) -> bool:
+        return any(self.values.get(name) for name in self.NAMES)
+
+    def querystring(self, **overrides) -> str:
+        """The submitted filters as a query string (without '?'), e.g. for pagination links."""
+        pairs = []
+        for name in self.NAMES:
+            if name in overrides:
+                continue
+            for value in self.data.getlist(name) if hasattr(self.data, "getlist") else []:
+                if value:
+                    pairs.append((name, value))
+        pairs.extend((k, v) for k, v in overrides.items() if v not in (None, ""))
+        return urlencode(pairs)
+
+    def filter_flights(self, qs=None, *, dates: bool = True):
+        """Flights matching the filters; invalid filters filter nothing (the form shows why).
+
+        `dates=False` applies every filter but the period, for comparisons with another period.
+        """
         qs = Flight.objects.all() if qs is None else qs
         data = self.values
         if not data:
             return qs
-        qs = qs.in_period(data.get("start"), data.get("end"))
+        if dates:
+            qs = qs.in_period(data.get("start"), data.get("end"))
         if data.get("country"):
             qs = qs.to_country(data["country"])
         if data.get("airport"):
@@ -76,11 +155,15 @@ class FlightFilterForm(forms.Form):
         if data.get("status"):
             qs = qs.with_status(*data["status"])
         if data.get("source"):
-            qs = qs.filter(Q(sources__kind=data["source"])).distinct()
+            # A subquery, not a join: a join plus DISTINCT would sort every matching flight.
+            qs = qs.filter(
+                pk__in=FlightSource.objects.filter(source__kind=data["source"]).values("flight_id")
+            )
         return qs
 
     def filter_legs(self, qs=None):
+        """Legs of the matching flights."""
         qs = Leg.objects.all() if qs is None else qs
-        if not self.values:
+        if not self.is_filtered():
             return qs
         return qs.filter(flight__in=self.filter_flights().values("pk"))

@@ -1,11 +1,56 @@
 from django.urls import path
 
-from flights.views import records
+from flights.api import views as api_views
+from flights.views import accounts, dashboard, exports, health, records, sightings
 
 app_name = "flights"
 
 # One block per area; each area's views live in flights/views/<area>.py.
 urlpatterns = [
     path("", records.home, name="home"),
-    path("flights/<int:pk>/", records.flight_detail, name="flight_detail"),
+    # dashboard (analyst pages)
+    path("dashboard/", dashboard.overview, name="dashboard"),
+    path("dashboard/map/", dashboard.route_map, name="route_map"),
+    path("flights/", dashboard.flight_list, name="flight_list"),
+    path("flights/<int:pk>/", dashboard.flight_detail, name="flight_detail"),
+    path("airports/<str:code>/", dashboard.airport_detail, name="airport_detail"),
+    path("aircraft/<str:registration>/", dashboard.aircraft_detail, name="aircraft_detail"),
+    path("countries/<str:code>/", dashboard.country_detail, name="country_detail"),
+    # health (probes)
+    path("healthz", health.healthz, name="healthz"),
+    path("readyz", health.readyz, name="readyz"),
+    # sightings (volunteers report, moderators review)
+    path("sightings/new/", sightings.sighting_add, name="sighting_add"),
+    path("sightings/mine/", sightings.sighting_list, name="sighting_list"),
+    path("sightings/<int:pk>/", sightings.sighting_detail, name="sighting_detail"),
+    path("sightings/photos/<int:pk>/", sightings.sighting_photo, name="sighting_photo"),
+    path("sightings/airports.json", sightings.airport_search, name="airport_search"),
+    path("moderation/", sightings.moderation_queue, name="moderation_queue"),
+    path("moderation/<int:pk>/", sightings.sighting_review, name="sighting_review"),
+    path("moderation/<int:pk>/attach/", sightings.sighting_attach, name="sighting_attach"),
+    path(
+        "moderation/<int:pk>/new-flight/",
+        sightings.sighting_create_flight,
+        name="sighting_create_flight",
+    ),
+    path("moderation/<int:pk>/duplicate/", sightings.sighting_duplicate, name="sighting_duplicate"),
+    path("moderation/<int:pk>/reject/", sightings.sighting_reject, name="sighting_reject"),
+    # accounts (invitation-only sign-up; login etc. are django.contrib.auth.urls)
+    path("accounts/invitations/", accounts.invitation_list, name="invitation_list"),
+    path("accounts/invite/<str:token>/", accounts.invitation_accept, name="invitation_accept"),
+    # exports and API (read-only; docs at /api/, schema at /api/v1/openapi.json)
+    path("flights/export.csv", exports.export_flights_csv, name="export_flights_csv"),
+    path("flights/export.json", exports.export_flights_json, name="export_flights_json"),
+    path("legs/export.csv", exports.export_legs_csv, name="export_legs_csv"),
+    path("legs/export.json", exports.export_legs_json, name="export_legs_json"),
+    path("api/", api_views.api_docs, name="api_docs"),
+    path("api/v1/", api_views.api_root, name="api_root"),
+    path("api/v1/openapi.json", api_views.openapi_schema, name="api_schema"),
+    path("api/v1/flights/", api_views.flight_list, name="api_flights"),
+    path("api/v1/flights/<int:pk>/", api_views.flight_detail, name="api_flight"),
+    path("api/v1/legs/", api_views.leg_list, name="api_legs"),
+    path("api/v1/airports/", api_views.airport_list, name="api_airports"),
+    path("api/v1/airports/<str:code>/", api_views.airport_detail, name="api_airport"),
+    path("api/v1/countries/", api_views.country_list, name="api_countries"),
+    path("api/v1/operators/", api_views.operator_list, name="api_operators"),
 ]

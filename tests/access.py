@@ -15,4 +15,52 @@ ACCESS: dict[str, str] = {
     # records (lead)
     "flights:home": "public",
     "flights:flight_detail": "public",
+    # dashboard (analyst pages)
+    "flights:dashboard": "public",
+    "flights:route_map": "public",
+    "flights:flight_list": "public",
+    "flights:airport_detail": "public",
+    "flights:aircraft_detail": "public",
+    "flights:country_detail": "public",
+    # health (probes; no data, only which dependency is down)
+    "flights:healthz": "public",
+    "flights:readyz": "public",
+    # sightings and moderation
+    "flights:sighting_add": "volunteer",
+    "flights:sighting_list": "volunteer",
+    "flights:sighting_detail": "volunteer",  # the reporter or a moderator; others get 404
+    "flights:sighting_photo": "moderator",  # public once the sighting is approved
+    "flights:airport_search": "volunteer",
+    "flights:moderation_queue": "moderator",
+    "flights:sighting_review": "moderator",
+    "flights:sighting_attach": "moderator",
+    "flights:sighting_create_flight": "moderator",
+    "flights:sighting_duplicate": "moderator",
+    "flights:sighting_reject": "moderator",
+    # accounts (no open sign-up: invitations only)
+    "flights:invitation_list": "admin",
+    "flights:invitation_accept": "public",  # needs a valid single-use token
+    "login": "public",
+    "logout": "public",
+    "password_change": "volunteer",  # any logged-in user
+    "password_change_done": "volunteer",  # any logged-in user
+    "password_reset": "public",
+    "password_reset_done": "public",
+    "password_reset_confirm": "public",
+    "password_reset_complete": "public",
+    # exports and API (read-only, public data)
+    "flights:export_flights_csv": "public",
+    "flights:export_flights_json": "public",
+    "flights:export_legs_csv": "public",
+    "flights:export_legs_json": "public",
+    "flights:api_docs": "public",
+    "flights:api_root": "public",
+    "flights:api_schema": "public",
+    "flights:api_flights": "public",
+    "flights:api_flight": "public",
+    "flights:api_legs": "public",
+    "flights:api_airports": "public",
+    "flights:api_airport": "public",
+    "flights:api_countries": "public",
+    "flights:api_operators": "public",
 }

@@ -1,5 +1,6 @@
 """The tracker's records. Split by area; import from `flights.models`."""
 
+from .imports import ImportFeed, ImportFormat, ImportRun, ImportStatus, RejectedRow
 from .missions import (
     CitizenshipCount,
     Flight,
@@ -11,6 +12,16 @@ from .missions import (
     TimelineEvent,
 )
 from .reference import Aircraft, AircraftType, Airport, Country, Operator
+from .sightings import (
+    Invitation,
+    PeopleDirection,
+    PeopleMethod,
+    Sighting,
+    SightingDecision,
+    SightingEvent,
+    SightingPhoto,
+    SightingStatus,
+)
 
 __all__ = [
     "Aircraft",
@@ -21,9 +32,22 @@ __all__ = [
     "Flight",
     "FlightChange",
     "FlightSource",
+    "ImportFeed",
+    "ImportFormat",
+    "ImportRun",
+    "ImportStatus",
+    "Invitation",
     "Leg",
     "Operator",
     "PassengerSegment",
+    "PeopleDirection",
+    "PeopleMethod",
+    "RejectedRow",
+    "Sighting",
+    "SightingDecision",
+    "SightingEvent",
+    "SightingPhoto",
+    "SightingStatus",
     "Source",
     "TimelineEvent",
 ]

@@ -8,7 +8,7 @@ from flights.choices import Basis, FlightKind, ReviewStatus, SourceKind
 from flights.geo import great_circle_km
 from flights.querysets import FlightQuerySet, LegQuerySet
 
-from .reference import Aircraft, Airport, Country, Operator
+from .reference import Aircraft, AircraftType, Airport, Country, Operator
 
 
 class Source(models.Model):
@@ -55,6 +55,14 @@ class Flight(models.Model):
         Aircraft, on_delete=models.PROTECT, null=True, blank=True, related_name="flights"
     )
     aircraft_basis = models.CharField(max_length=12, choices=Basis.choices, default=Basis.REPORTED)
+    aircraft_type = models.ForeignKey(
+        AircraftType,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="flights",
+        help_text="The type flown; known even when the airframe is not (set from the aircraft).",
+    )
     operator = models.ForeignKey(
         Operator, on_delete=models.PROTECT, null=True, blank=True, related_name="flights"
     )
@@ -159,7 +167,8 @@ class Flight(models.Model):
 
     def save(self, *args, **kwargs):
         if self.aircraft_id:
-            self.seat_ceiling = self.aircraft.seat_capacity
+            self.aircraft_type_id = self.aircraft.aircraft_type_id or self.aircraft_type_id
+        self.seat_ceiling = self.seat_capacity()
         super().save(*args, **kwargs)
 
     def get_absolute_url(self) -> str:
@@ -167,9 +176,17 @@ class Flight(models.Model):
 
         return reverse("flights:flight_detail", args=[self.pk])
 
+    def seat_capacity(self) -> int | None:
+        """The ceiling for any estimate: the airframe's seats, else its type's, else unknown."""
+        if self.aircraft_id and self.aircraft.seat_capacity is not None:
+            return self.aircraft.seat_capacity
+        if self.aircraft_type_id:
+            return self.aircraft_type.typical_seats
+        return self.seat_ceiling
+
     def clean(self) -> None:
         super().clean()
-        ceiling = self.aircraft.seat_capacity if self.aircraft_id else self.seat_ceiling
+        ceiling = self.seat_capacity()
         if ceiling is not None and self.pax_max is not None and self.pax_max > ceiling:
             raise ValidationError(
                 {"pax_max": f"An estimate cannot exceed the aircraft's {ceiling} seats."}
@@ -177,7 +194,7 @@ class Flight(models.Model):
 
     def set_estimate(self, low: int | None, high: int | None, method: str, basis=Basis.ESTIMATED):
         """Record an estimated range, held to the seat ceiling; the count stays unknown."""
-        ceiling = self.aircraft.seat_capacity if self.aircraft_id else self.seat_ceiling
+        ceiling = self.seat_capacity()
         if ceiling is not None:
             high = ceiling if high is None else min(high, ceiling)
             low = None if low is None else min(low, high)

@@ -50,7 +50,8 @@ class Airport(models.Model):
         ]
 
     def __str__(self) -> str:
-        return f"{self.code} {self.name}"
+        codes = self.code if self.code == self.icao else f"{self.code}/{self.icao}"
+        return f"{codes} {self.name}"
 
     @property
     def code(self) -> str:

@@ -1,0 +1,334 @@
+"""Aggregates behind the analyst pages: SQL does the counting, Python gets plain lists and dicts.
+
+Every public function here takes the filter form (and the page's subject, if any), runs a fixed
+number of grouped queries whatever the data size, and caches the result under the filters and
+the data version (`flights.cache.cached`), so an import or an approved sighting shows up at once.
+"""
+
+import datetime as dt
+from collections import defaultdict
+
+from django.db.models import Count, F, Max, Min, Q, Sum
+from django.db.models.functions import Coalesce, TruncMonth, TruncWeek
+
+from flights.cache import cached
+from flights.choices import FlightKind
+from flights.filters import FlightFilterForm
+from flights.models import Aircraft, Airport, Country, TimelineEvent
+
+REMOVAL_KINDS = (FlightKind.REMOVAL, FlightKind.LATERAL)
+TOP = 10
+MAP_ROUTES = 150
+MAP_AIRPORTS = 200
+# Estimated block hours for legs without times: cruise speed plus a fixed allowance per leg for
+# taxi, climb and descent. A rough, stated method (shown on the aircraft page), not a measurement.
+CRUISE_KMH = 780
+LEG_ALLOWANCE_H = 0.5
+
+
+def airport_label(code_icao: str, iata: str, lid: str) -> str:
+    """The short code people use (see Airport.code), from values() columns."""
+    return lid or iata or code_icao
+
+
+def _airport_row(row: dict, prefix: str) -> dict:
+    return {
+        "icao": row[f"{prefix}__icao"],
+        "code": airport_label(
+            row[f"{prefix}__icao"], row[f"{prefix}__iata"], row[f"{prefix}__lid"]
+        ),
+        "name": row[f"{prefix}__name"],
+        "n": row["n"],
+    }
+
+
+def _airport_columns(prefix: str) -> list[str]:
+    return [f"{prefix}__icao", f"{prefix}__iata", f"{prefix}__lid", f"{prefix}__name"]
+
+
+def totals(qs) -> dict:
+    """Headline numbers of a flight queryset, in one query."""
+    return qs.aggregate(
+        flights=Count("id"),
+        removals=Count("id", filter=Q(kind__in=REMOVAL_KINDS)),
+        legs=Coalesce(Sum("leg_count"), 0),
+        countries=Count("destination_country", distinct=True),
+        pax_reported=Coalesce(Sum("pax_count"), 0),
+        pax_reported_flights=Count("pax_count"),
+        # The estimated range: a count where there is one, else the estimate's bounds; with no
+        # upper bound at all the seats are the ceiling. Flights with no ceiling are counted apart.
+        pax_low=Coalesce(Sum(Coalesce("pax_count", "pax_min", 0)), 0),
+        pax_high=Coalesce(Sum(Coalesce("pax_count", "pax_max", "seat_ceiling")), 0),
+        pax_unbounded=Count(
+            "id",
+            filter=Q(pax_count__isnull=True, pax_max__isnull=True, seat_ceiling__isnull=True),
+        ),
+    )
+
+
+def _bucket(first: dt.date | None, last: dt.date | None) -> str:
+    """Weeks for spans up to half a year, months beyond: the series stays a few hundred points."""
+    if first and last and (last - first).days <= 183:
+        return "week"
+    return "month"
+
+
+def _series_by_kind(qs, bucket: str) -> list[dict]:
+    trunc = TruncWeek("date") if bucket == "week" else TruncMonth("date")
+    rows = (
+        qs.order_by()
+        .annotate(bucket=trunc)
+        .values("bucket", "kind")
+        .annotate(n=Count("id"))
+        .order_by("bucket", "kind")
+    )
+    return [{"bucket": r["bucket"], "kind": r["kind"], "n": r["n"]} for r in rows]
+
+
+def _events(first: dt.date | None, last: dt.date | None, country: str = "") -> list[dict]:
+    qs = TimelineEvent.objects.all()
+    if first and last:
+        qs = qs.filter(date__range=(first, last))
+    if country:
+        qs = qs.filter(countries=country)
+    return list(qs.order_by("date").values("date", "title", "url").distinct()[:30])
+
+
+def overview(form: FlightFilterForm) -> dict:
+    def compute() -> dict:
+        flights = form.filter_flights().order_by()
+        span = flights.aggregate(first=Min("date"), last=Max("date"), n=Count("id"))
+        if not span["n"]:
+            return {"empty": True}
+        start, end = form.period()
+        end = end or span["last"]
+        start = start or end - dt.timedelta(days=364)
+        length = (end - start).days + 1
+        prev_end = start - dt.timedelta(days=1)
+        prev_start = prev_end - dt.timedelta(days=length - 1)
+        undated = form.filter_flights(dates=False).order_by()
+        bucket = _bucket(span["first"], span["last"])
+        series = _series_by_kind(flights, bucket)
+        countries = list(
+            flights.exclude(destination_country=None)
+            .values("destination_country_id", "destination_country__name")
+            .annotate(n=Count("id"))
+            .order_by("-n", "destination_country__name")[:TOP]
+        )
+        airports = list(
+            flights.filter(origin__country_id="US")
+            .values(*_airport_columns("origin"))
+            .annotate(n=Count("id"))
+            .order_by("-n", "origin__icao")[:TOP]
+        )
+        operators = list(
+            flights.values("operator__name")
+            .annotate(n=Count("id"))
+            .order_by("-n", "operator__name")[: TOP - 2]
+        )
+        shown = sum(r["n"] for r in operators)
+        operator_rows = [{"name": r["operator__name"] or "Unknown", "n": r["n"]} for r in operators]
+        if span["n"] > shown:
+            operator_rows.append({"name": "All others", "n": span["n"] - shown})
+        return {
+            "empty": False,
+            "first": span["first"],
+            "last": span["last"],
+            "count": span["n"],
+            "period": (start, end),
+            "previous_period": (prev_start, prev_end),
+            "current": totals(undated.in_period(start, end)),
+            "previous": totals(undated.in_period(prev_start, prev_end)),
+            "bucket": bucket,
+            "series": series,
+            "events": _events(span["first"], span["last"], form.values.get("country", "")),
+            "countries": [
+                {
+                    "code": r["destination_country_id"],
+                    "name": r["destination_country__name"],
+                    "n": r["n"],
+                }
+                for r in countries
+            ],
+            "airports": [_airport_row(r, "origin") for r in airports],
+            "operators": operator_rows,
+        }
+
+    return cached("overview", form.cache_key(), compute)
+
+
+def route_map(form: FlightFilterForm) -> dict:
+    """Routes flown (as airport pairs) and airport movements; the map shows the top ones."""
+
+    def compute() -> dict:
+        pairs = list(
+            form.filter_legs()
+            .order_by()
+            .values("departure_airport_id", "arrival_airport_id")
+            .annotate(n=Count("id"))
+            .order_by("-n", "departure_airport_id", "arrival_airport_id")
+        )
+        # Summing grouped pairs (bounded by the number of routes, not of legs) gives movements.
+        movements: dict[int, int] = defaultdict(int)
+        for pair in pairs:
+            movements[pair["departure_airport_id"]] += pair["n"]
+            movements[pair["arrival_airport_id"]] += pair["n"]
+        top_routes = pairs[:MAP_ROUTES]
+        busiest = sorted(movements.items(), key=lambda kv: (-kv[1], kv[0]))[:MAP_AIRPORTS]
+        wanted = {a for a, _ in busiest}
+        wanted.update(p["departure_airport_id"] for p in top_routes)
+        wanted.update(p["arrival_airport_id"] for p in top_routes)
+        airports = {
+            a["id"]: a
+            for a in Airport.objects.filter(id__in=wanted).values(
+                "id", "icao", "iata", "lid", "name", "latitude", "longitude"
+            )
+        }
+
+        def describe(airport_id: int) -> dict:
+            a = airports[airport_id]
+            return {
+                "icao": a["icao"],
+                "code": airport_label(a["icao"], a["iata"], a["lid"]),
+                "name": a["name"],
+                "lat": round(a["latitude"], 3),
+                "lon": round(a["longitude"], 3),
+                "n": movements[airport_id],
+            }
+
+        return {
+            "legs": sum(p["n"] for p in pairs),
+            "route_count": len(pairs),
+            "airport_count": len(movements),
+            "routes": [
+                {
+                    "from": describe(p["departure_airport_id"]),
+                    "to": describe(p["arrival_airport_id"]),
+                    "n": p["n"],
+                }
+                for p in top_routes
+            ],
+            "airports": [describe(a) for a, _ in busiest],
+        }
+
+    return cached("route_map", form.cache_key(), compute)
+
+
+def airport_activity(airport: Airport, form: FlightFilterForm) -> dict:
+    def compute() -> dict:
+        legs = (
+            form.filter_legs()
+            .filter(Q(departure_airport=airport) | Q(arrival_airport=airport))
+            .order_by()
+        )
+        months = list(
+            legs.annotate(month=TruncMonth("date"))
+            .values("month")
+            .annotate(
+                departures=Count("id", filter=Q(departure_airport=airport)),
+                arrivals=Count("id", filter=Q(arrival_airport=airport)),
+            )
+            .order_by("month")
+        )
+        destinations = list(
+            legs.filter(departure_airport=airport)
+            .values(*_airport_columns("arrival_airport"), "arrival_airport__country__name")
+            .annotate(n=Count("id"))
+            .order_by("-n", "arrival_airport__icao")[:TOP]
+        )
+        return {
+            "months": months,
+            "departures": sum(m["departures"] for m in months),
+            "arrivals": sum(m["arrivals"] for m in months),
+            "destinations": [
+                {
+                    **_airport_row(r, "arrival_airport"),
+                    "country": r["arrival_airport__country__name"],
+                }
+                for r in destinations
+            ],
+        }
+
+    return cached("airport", (airport.pk, form.cache_key()), compute)
+
+
+def aircraft_history(aircraft: Aircraft, form: FlightFilterForm) -> dict:
+    def compute() -> dict:
+        flights = form.filter_flights().filter(aircraft=aircraft).order_by()
+        months = list(
+            flights.annotate(month=TruncMonth("date"))
+            .values("month")
+            .annotate(n=Count("id"))
+            .order_by("month")
+        )
+        operators = list(
+            flights.values("operator__name")
+            .annotate(n=Count("id"), first=Min("date"), last=Max("date"))
+            .order_by("first")
+        )
+        timed = Q(departure_time__isnull=False, arrival_time__isnull=False)
+        legs = (
+            form.filter_legs()
+            .filter(flight__aircraft=aircraft)
+            .aggregate(
+                legs=Count("id"),
+                km=Coalesce(Sum("distance_km"), 0.0),
+                timed_legs=Count("id", filter=timed),
+                timed=Sum(F("arrival_time") - F("departure_time"), filter=timed),
+                untimed_km=Coalesce(Sum("distance_km", filter=~timed), 0.0),
+            )
+        )
+        timed_hours = legs["timed"].total_seconds() / 3600 if legs["timed"] else 0.0
+        untimed_legs = legs["legs"] - legs["timed_legs"]
+        estimated = untimed_legs * LEG_ALLOWANCE_H + legs["untimed_km"] / CRUISE_KMH
+        return {
+            "months": months,
+            "flights": sum(m["n"] for m in months),
+            "operators": [
+                {
+                    "name": r["operator__name"] or "Unknown",
+                    "n": r["n"],
+                    "first": r["first"],
+                    "last": r["last"],
+                }
+                for r in operators
+            ],
+            "legs": legs["legs"],
+            "km": round(legs["km"]),
+            "timed_legs": legs["timed_legs"],
+            "timed_hours": round(timed_hours, 1),
+            "estimated_hours": round(estimated, 1),
+            "hours": round(timed_hours + estimated, 1),
+        }
+
+    return cached("aircraft", (aircraft.pk, form.cache_key()), compute)
+
+
+def country_activity(country: Country, form: FlightFilterForm) -> dict:
+    def compute() -> dict:
+        flights = form.filter_flights().filter(destination_country=country).order_by()
+        series = _series_by_kind(flights, "month")
+        origins = list(
+            flights.values(*_airport_columns("origin"))
+            .annotate(n=Count("id"))
+            .order_by("-n", "origin__icao")[:TOP]
+        )
+        events = list(
+            TimelineEvent.objects.filter(countries=country)
+            .order_by("date")
+            .values("date", "title", "description", "url")[:30]
+        )
+        return {
+            "series": series,
+            "flights": sum(r["n"] for r in series),
+            "removals": sum(r["n"] for r in series if r["kind"] in REMOVAL_KINDS),
+            "origins": [_airport_row(r, "origin") for r in origins if r["origin__icao"]],
+            "events": events,
+        }
+
+    return cached("country", (country.pk, form.cache_key()), compute)
+
+
+def flights_of(qs, limit: int = 20):
+    """A short list of recent flights for a subject page (one query)."""
+    return list(qs.with_route().order_by("-date", "-id")[:limit])

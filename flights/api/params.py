@@ -1,0 +1,151 @@
+"""Reading query-string parameters for the API and the exports, and answering bad ones with 400.
+
+Filters come from the one `FlightFilterForm` the pages use, so a page's query string works
+unchanged on its exports and on the API. A bad value is never ignored: filtering nothing would
+hand back the whole table as if it were the answer.
+"""
+
+import math
+from dataclasses import dataclass
+
+from django import forms
+from django.http import JsonResponse, QueryDict
+
+from flights.filters import FlightFilterForm
+
+MAX_PAGE_SIZE = 500
+DEFAULT_PAGE_SIZE = 50
+PAGINATION_PARAMETERS = ("page", "page_size")
+
+
+class BadParameters(Exception):
+    """One or more query-string parameters cannot be used; `errors` names each one."""
+
+    def __init__(self, errors: list[dict]):
+        super().__init__(errors)
+        self.errors = errors
+
+
+def error(parameter: str | None, value, message: str) -> dict:
+    return {"parameter": parameter, "value": value, "message": message}
+
+
+def bad_request(errors: list[dict]) -> JsonResponse:
+    return JsonResponse({"errors": errors}, status=400)
+
+
+def not_found(message: str) -> JsonResponse:
+    return JsonResponse({"errors": [error(None, None, message)]}, status=404)
+
+
+def _raw(query: QueryDict, name: str):
+    values = query.getlist(name)
+    if not values:
+        return None
+    return values[0] if len(values) == 1 else values
+
+
+def reject_unknown(query: QueryDict, allowed) -> None:
+    unknown = [name for name in query if name not in allowed]
+    if unknown:
+        raise BadParameters(
+            [
+                error(name, _raw(query, name), f"Unknown parameter “{name}”.")
+                for name in sorted(unknown)
+            ]
+        )
+
+
+def filter_form(query: QueryDict, *, strict: bool, also_allowed=()) -> FlightFilterForm:
+    """A valid filter form for the query, or BadParameters.
+
+    `strict` (the API) also rejects parameters the endpoint does not know, so a misspelt filter
+    cannot silently return everything; the exports accept the pages' other parameters (sort,
+    page) and ignore them.
+    """
+    form = FlightFilterForm(query)
+    if strict:
+        reject_unknown(query, {*form.fields, *also_allowed})
+    if not form.is_valid():
+        errors = []
+        for name, field_errors in form.errors.as_data().items():
+            for exc in field_errors:
+                parameter = None if name == "__all__" else name
+                params = exc.params or {}
+                value = params.get("value", _raw(query, name) if parameter else None)
+                errors.append(error(parameter, value, " ".join(exc.messages)))
+        raise BadParameters(errors)
+    return form
+
+
+def active_filters(query: QueryDict) -> dict:
+    """The filter parameters that were given, as given (for export headers and file names)."""
+    fields = FlightFilterForm.base_fields
+    return {
+        name: values if isinstance(fields[name], forms.MultipleChoiceField) else values[0]
+        for name in fields
+        if (values := [v for v in query.getlist(name) if v.strip()])
+    }
+
+
+def _positive_int(query: QueryDict, name: str, default: int, maximum: int | None) -> int:
+    raw = query.get(name, "").strip()
+    if raw == "":
+        return default
+    if not raw.isascii() or not raw.isdigit() or int(raw) < 1:
+        raise BadParameters([error(name, raw, f"“{name}” must be a whole number of at least 1.")])
+    value = int(raw)
+    if maximum is not None and value > maximum:
+        raise BadParameters([error(name, raw, f"“{name}” must be at most {maximum}.")])
+    return value
+
+
+@dataclass
+class Page:
+    number: int
+    size: int
+    count: int
+
+    @property
+    def pages(self) -> int:
+        return max(1, math.ceil(self.count / self.size))
+
+    @property
+    def offset(self) -> int:
+        return (self.number - 1) * self.size
+
+
+def pagination(query: QueryDict) -> tuple[int, int]:
+    """(page number, page size) from `page` and `page_size`, or BadParameters."""
+    number = _positive_int(query, "page", 1, None)
+    size = _positive_int(query, "page_size", DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE)
+    return number, size
+
+
+def paginate(queryset, number: int, size: int) -> tuple[Page, list]:
+    """One page of an ordered queryset (two queries: count and page), or BadParameters."""
+    page = Page(number=number, size=size, count=queryset.count())
+    if number > page.pages:
+        raise BadParameters(
+            [
+                error(
+                    "page",
+                    str(number),
+                    f"Page {number} is beyond the last page ({page.pages}).",
+                )
+            ]
+        )
+    return page, list(queryset[page.offset : page.offset + size])
+
+
+def page_links(request, page: Page) -> tuple[str | None, str | None]:
+    """Absolute URLs of the next and previous pages, keeping every other parameter."""
+
+    def link(number: int) -> str:
+        query = request.GET.copy()
+        query["page"] = str(number)
+        return request.build_absolute_uri(f"{request.path}?{query.urlencode()}")
+
+    following = link(page.number + 1) if page.number < page.pages else None
+    previous = link(page.number - 1) if page.number > 1 else None
+    return following, previous

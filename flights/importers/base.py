@@ -1,0 +1,402 @@
+"""What both importers share: reading a CSV file and running an import as an `ImportRun`.
+
+Reading (DATA.md): UTF-8 with or without a byte-order mark, else Windows-1252; any line ending;
+comma, semicolon or tab detected from the header; header names compared ignoring case, spaces,
+`_`, `-`, `#` and `.`; line numbers count physical lines, header = line 1, blank lines counted
+but never rows.
+
+Running: the file is read and every row validated first, outside any transaction (progress and
+a heartbeat are saved as it goes); then everything is written in ONE transaction. A worker
+killed at any point therefore leaves all of the run's data or none of it, and the run itself
+is marked failed by the reaper (or restarted when Celery redelivers the task).
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import logging
+import re
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+from django.db import transaction
+from django.utils import timezone
+
+from flights.cache import bump_data_version
+from flights.models import Airport, ImportRun, ImportStatus, RejectedRow
+
+log = logging.getLogger(__name__)
+
+# One field may be long (notes), but a runaway quote must not swallow the whole file unnoticed.
+csv.field_size_limit(16 * 1024 * 1024)
+
+REJECT_BATCH = 1000
+PROGRESS_EVERY_ROWS = 20_000
+PROGRESS_EVERY_SECONDS = 1.0
+MAX_WARNINGS = 500
+VALUE_LIMIT = 200
+_HEADER_STRIP = re.compile(r"[\s_\-#.]+")
+
+
+class ImportFailed(Exception):
+    """The file could not be read at all; the message is one line for the person who sent it."""
+
+
+def normalise_header(name: str) -> str:
+    return _HEADER_STRIP.sub("", name or "").lower()
+
+
+def column_index(
+    header: list[str], columns: dict[str, tuple[str, ...]]
+) -> tuple[dict[str, int], list[str], list[str]]:
+    """Map canonical column names to positions. Returns (index, unknown, repeated)."""
+    lookup = {}
+    for canonical, aliases in columns.items():
+        for alias in (canonical, *aliases):
+            lookup[normalise_header(alias)] = canonical
+    index: dict[str, int] = {}
+    unknown, repeated = [], []
+    for pos, raw in enumerate(header):
+        canonical = lookup.get(normalise_header(raw))
+        if canonical is None:
+            if raw.strip():
+                unknown.append(raw.strip())
+        elif canonical in index:
+            repeated.append(raw.strip())
+        else:
+            index[canonical] = pos
+    return index, unknown, repeated
+
+
+def sniff_delimiter(header_line: str) -> str:
+    """Comma unless the header has more semicolons or tabs (outside quotes) than commas."""
+    counts = {",": 0, ";": 0, "\t": 0}
+    quoted = False
+    for char in header_line:
+        if char == '"':
+            quoted = not quoted
+        elif not quoted and char in counts:
+            counts[char] += 1
+    best = max(counts, key=lambda d: (counts[d], d == ","))
+    return best if counts[best] else ","
+
+
+def count_lines(path: Path) -> int:
+    """Physical lines in the file (fast, binary), for the progress bar's total."""
+    newlines = carriage = 0
+    last = b""
+    with open(path, "rb") as fh:
+        while chunk := fh.read(1 << 20):
+            newlines += chunk.count(b"\n")
+            carriage += chunk.count(b"\r")
+            last = chunk[-1:]
+    lines = newlines if newlines else carriage
+    if last and last not in (b"\n", b"\r"):
+        lines += 1
+    return lines
+
+
+def check_readable(path: Path) -> None:
+    try:
+        with open(path, "rb") as fh:
+            head = fh.read(64 * 1024)
+    except OSError as exc:
+        raise ImportFailed(f"cannot open the file: {exc.strerror or exc}") from None
+    if not head.strip(b"\xef\xbb\xbf \t\r\n"):
+        raise ImportFailed("the file is empty")
+    if b"\x00" in head:
+        raise ImportFailed("the file is not a CSV text file (it contains NUL bytes)")
+
+
+class CsvFile:
+    """Rows of a CSV file as (line number, cells), header first, in one encoding."""
+
+    def __init__(self, path: Path, encoding: str):
+        self.path = path
+        self.encoding = encoding
+        self.header: list[str] = []
+        self.header_line = 0
+        self.delimiter = ","
+
+    def rows(self) -> Iterator[tuple[int, list[str] | None, str]]:
+        """Yield (line, cells, error). Blank lines are skipped; a malformed line gives cells None."""
+        errors = "strict" if self.encoding.startswith("utf-8") else "replace"
+        with open(self.path, "rb") as raw:
+            text = io.TextIOWrapper(raw, encoding=self.encoding, errors=errors, newline="")
+            skipped = 0
+            first = ""
+            for first in text:
+                if first.strip():
+                    break
+                skipped += 1
+            else:
+                raise ImportFailed("the file is empty")
+            self.delimiter = sniff_delimiter(first)
+            reader = csv.reader(_chain(first, text), delimiter=self.delimiter)
+            offset = skipped
+            try:
+                self.header = [cell.strip() for cell in next(reader)]
+            except csv.Error as exc:
+                raise ImportFailed(f"line {offset + 1}: the header cannot be read ({exc})") from None
+            self.header_line = offset + reader.line_num
+            while True:
+                line = offset + reader.line_num + 1
+                try:
+                    cells = next(reader)
+                except StopIteration:
+                    return
+                except csv.Error as exc:
+                    yield line, None, str(exc)
+                    continue
+                if not cells or not any(cell.strip() for cell in cells):
+                    continue
+                yield line, cells, ""
+
+
+def _chain(first: str, rest):
+    yield first
+    yield from rest
+
+
+class AirportCodes:
+    """Every airport code in memory once per run: the DATA.md code rule without a query per row."""
+
+    def __init__(self):
+        self.icao: dict[str, int] = {}
+        self.iata: dict[str, int] = {}
+        self.lid: dict[str, int] = {}
+        self.info: dict[int, tuple[str, str, str, float, float]] = {}
+        for pk, icao, iata, lid, country, lat, lon in Airport.objects.order_by("-id").values_list(
+            "id", "icao", "iata", "lid", "country_id", "latitude", "longitude"
+        ):
+            # Descending id: the lowest id wins a shared IATA or LID code, as resolve() does.
+            self.icao[icao] = pk
+            if iata:
+                self.iata[iata] = pk
+            if lid:
+                self.lid[lid] = pk
+            self.info[pk] = (icao, lid or iata or icao, country, lat, lon)
+        self._cache: dict[str, int | None] = {}
+
+    def resolve(self, code: str) -> int | None:
+        """Airport id for a code, as Airport.objects.resolve() reads it."""
+        try:
+            return self._cache[code]
+        except KeyError:
+            pass
+        key = code.strip().upper()
+        found = None
+        if key:
+            if len(key) == 4:
+                found = self.icao.get(key)
+            if found is None and len(key) == 3:
+                found = self.iata.get(key)
+            if found is None:
+                found = self.lid.get(key)
+        self._cache[code] = found
+        return found
+
+    def icao_of(self, pk: int) -> str:
+        return self.info[pk][0]
+
+    def code_of(self, pk: int) -> str:
+        return self.info[pk][1]
+
+    def country_of(self, pk: int) -> str:
+        return self.info[pk][2]
+
+    def position(self, pk: int) -> tuple[float, float]:
+        return self.info[pk][3], self.info[pk][4]
+
+
+def clip(value: str, limit: int = VALUE_LIMIT) -> str:
+    value = value or ""
+    return value if len(value) <= limit else value[: limit - 1] + "…"
+
+
+class Report:
+    """Counts, warnings and rejected rows of a run; rejects go to the database in batches."""
+
+    def __init__(self, run: ImportRun):
+        self.run = run
+        self.rows = self.accepted = self.duplicates = self.rejected = 0
+        self.warnings: list[str] = []
+        self._dropped_warnings = 0
+        self._pending: list[RejectedRow] = []
+        self._last_progress = time.monotonic()
+
+    def reset(self) -> None:
+        RejectedRow.objects.filter(run=self.run).delete()
+        self.__init__(self.run)
+
+    def warn(self, message: str) -> None:
+        if len(self.warnings) < MAX_WARNINGS:
+            self.warnings.append(message)
+        else:
+            self._dropped_warnings += 1
+
+    def reject(self, line: int, errors: list[tuple[str, str, str]]) -> None:
+        """One rejected row, with every (column, value, message) found wrong in it."""
+        self.rejected += 1
+        for column, value, message in errors:
+            self._pending.append(
+                RejectedRow(
+                    run=self.run,
+                    line=line,
+                    column=clip(column, 100),
+                    value=clip(value),
+                    message=clip(message, 500),
+                )
+            )
+        if len(self._pending) >= REJECT_BATCH:
+            self.flush()
+
+    def flush(self) -> None:
+        if self._pending:
+            RejectedRow.objects.bulk_create(self._pending)
+            self._pending = []
+
+    def progress(self, line: int) -> None:
+        """Save progress and the heartbeat now and then (cheap enough to call on every row)."""
+        if self.rows % PROGRESS_EVERY_ROWS and (
+            time.monotonic() - self._last_progress < PROGRESS_EVERY_SECONDS
+        ):
+            return
+        self._last_progress = time.monotonic()
+        self.flush()
+        ImportRun.objects.filter(pk=self.run.pk).update(
+            rows_done=self.rows, heartbeat_at=timezone.now()
+        )
+
+    def all_warnings(self) -> list[str]:
+        if self._dropped_warnings:
+            return [*self.warnings, f"… and {self._dropped_warnings} more warnings"]
+        return list(self.warnings)
+
+
+class Importer:
+    """One data source: `columns` (canonical name → aliases), `required`, `row()`, `write()`."""
+
+    format: str = ""
+    columns: dict[str, tuple[str, ...]] = {}
+    required: tuple[str, ...] = ()
+
+    def __init__(self, run: ImportRun, report: Report):
+        self.run = run
+        self.report = report
+        self.airports = AirportCodes()
+
+    def reset(self) -> None:
+        """Forget everything read so far (the file is read again in another encoding)."""
+
+    def start(self, index: dict[str, int]) -> None:
+        self.index = index
+
+    def row(self, line: int, cells: list[str]) -> None:
+        raise NotImplementedError
+
+    def finish_reading(self) -> None:
+        """Called once after the last row, before the write transaction."""
+
+    def write(self) -> dict[str, dict[str, int]]:
+        raise NotImplementedError
+
+    def read(self, path: Path, encoding: str) -> None:
+        source = CsvFile(path, encoding)
+        report = self.report
+        started = False
+        for line, cells, error in source.rows():
+            if not started:
+                self._check_header(source)
+                started = True
+            report.rows += 1
+            if cells is None:
+                report.reject(line, [("", "", f"the line cannot be read as CSV: {error}")])
+            else:
+                self.row(line, cells)
+            report.progress(line)
+        if not started:
+            self._check_header(source)
+            report.warn("the file has a header but no rows")
+        report.flush()
+        self.finish_reading()
+
+    def _check_header(self, source: CsvFile) -> None:
+        index, unknown, repeated = column_index(source.header, self.columns)
+        missing = [name for name in self.required if name not in index]
+        if missing:
+            wanted = "; ".join(
+                f"{name} (or {', '.join(self.columns[name])})" if self.columns[name] else name
+                for name in missing
+            )
+            raise ImportFailed(
+                f"line {source.header_line}: the header has no column for {wanted}"
+            )
+        if unknown:
+            self.report.warn(f"unknown columns ignored: {', '.join(unknown)}")
+        if repeated:
+            self.report.warn(f"repeated columns ignored (the first is used): {', '.join(repeated)}")
+        self.start(index)
+
+
+def execute(run: ImportRun, importer_class: type[Importer]) -> ImportRun:
+    """Run an import to the end: read and validate, then write once in a transaction."""
+    now = timezone.now()
+    ImportRun.objects.filter(pk=run.pk).update(
+        status=ImportStatus.RUNNING,
+        started_at=now,
+        heartbeat_at=now,
+        finished_at=None,
+        attempts=run.attempts + 1,
+        phase="reading",
+        error="",
+    )
+    run.refresh_from_db()
+    report = Report(run)
+    report.reset()
+    objects: dict = {}
+    try:
+        path = Path(run.file.path)
+        check_readable(path)
+        run.rows_total = max(count_lines(path) - 1, 0)
+        run.save(update_fields=["rows_total"])
+        importer = importer_class(run, report)
+        for encoding in ("utf-8-sig", "cp1252"):
+            try:
+                importer.read(path, encoding)
+                break
+            except UnicodeDecodeError:
+                report.reset()
+                importer.reset()
+                report.warn("the file is not valid UTF-8: read as Windows-1252")
+        ImportRun.objects.filter(pk=run.pk).update(
+            phase="writing", rows_done=report.rows, heartbeat_at=timezone.now()
+        )
+        with transaction.atomic():
+            objects = importer.write()
+            transaction.on_commit(bump_data_version)
+    except ImportFailed as exc:
+        return _finish(run, report, ImportStatus.FAILED, objects, str(exc))
+    except Exception as exc:
+        log.exception("import run %s failed", run.pk)
+        return _finish(
+            run, report, ImportStatus.FAILED, objects, f"internal error: {type(exc).__name__}"
+        )
+    status = ImportStatus.SUCCEEDED_WITH_REJECTS if report.rejected else ImportStatus.SUCCEEDED
+    return _finish(run, report, status, objects, "")
+
+
+def _finish(run, report: Report, status, objects, error: str) -> ImportRun:
+    report.flush()
+    run.status = status
+    run.phase = ""
+    run.error = error
+    run.rows = run.rows_done = report.rows
+    run.accepted, run.duplicates, run.rejected = report.accepted, report.duplicates, report.rejected
+    run.objects_written = objects
+    run.warnings = report.all_warnings()
+    run.finished_at = run.heartbeat_at = timezone.now()
+    run.save()
+    return run

@@ -1,0 +1,19 @@
+"""Create the groups "volunteer", "moderator" and "admin" on the first `migrate`."""
+
+from django.db import migrations
+
+
+def create_roles(apps, schema_editor):
+    from flights.permissions import setup_roles
+
+    setup_roles(apps)
+
+
+class Migration(migrations.Migration):
+    dependencies = [
+        ("flights", "0001_initial"),
+        ("auth", "0012_alter_user_first_name_max_length"),
+        ("contenttypes", "0002_remove_content_type_name"),
+    ]
+
+    operations = [migrations.RunPython(create_roles, migrations.RunPython.noop)]

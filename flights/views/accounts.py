@@ -1,0 +1,80 @@
+"""Accounts: no open sign-up. Admins issue single-use, expiring invitation links."""
+
+from django.conf import settings
+from django.contrib import messages
+from django.contrib.auth import login
+from django.contrib.auth.models import Group
+from django.core.mail import send_mail
+from django.db import transaction
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils import timezone
+from django.views.decorators.http import require_http_methods
+
+from flights.forms import InvitationForm, InvitedUserForm
+from flights.models import Invitation
+from flights.permissions import VOLUNTEER, admin_required
+
+
+@admin_required
+@require_http_methods(["GET", "HEAD", "POST"])
+def invitation_list(request):
+    link = None
+    if request.method == "POST":
+        form = InvitationForm(request.POST)
+        if form.is_valid():
+            invitation, token = Invitation.issue(
+                request.user,
+                email=form.cleaned_data["email"],
+                note=form.cleaned_data["note"],
+                days=form.cleaned_data["days"],
+            )
+            link = request.build_absolute_uri(
+                reverse("flights:invitation_accept", args=[token])
+            )
+            if invitation.email:
+                send_mail(
+                    f"Your invitation to {settings.SITE_NAME}",
+                    f"You are invited to report flight sightings.\n\nCreate your account here "
+                    f"(the link works once, until {invitation.expires_at:%Y-%m-%d %H:%M} UTC):"
+                    f"\n{link}\n",
+                    None,
+                    [invitation.email],
+                )
+                messages.success(request, f"Invitation e-mailed to {invitation.email}.")
+            form = InvitationForm()
+    else:
+        form = InvitationForm()
+    invitations = Invitation.objects.select_related("created_by", "used_by")[:100]
+    return render(
+        request,
+        "registration/invitation_list.html",
+        {"form": form, "link": link, "invitations": invitations, "now": timezone.now()},
+    )
+
+
+@require_http_methods(["GET", "HEAD", "POST"])
+def invitation_accept(request, token: str):
+    invitation = Invitation.find_usable(token)
+    if invitation is None:
+        return render(request, "registration/invitation_invalid.html", status=410)
+    if request.method == "POST":
+        form = InvitedUserForm(request.POST)
+        if form.is_valid():
+            with transaction.atomic():
+                # Lock so two tabs cannot both spend one invitation.
+                invitation = Invitation.objects.select_for_update().get(pk=invitation.pk)
+                if not invitation.is_usable:
+                    return render(request, "registration/invitation_invalid.html", status=410)
+                user = form.save()
+                user.groups.add(Group.objects.get_or_create(name=VOLUNTEER)[0])
+                invitation.used_at, invitation.used_by = timezone.now(), user
+                invitation.save(update_fields=["used_at", "used_by"])
+            login(request, user, backend="django.contrib.auth.backends.ModelBackend")
+            messages.success(request, "Welcome. You can now report sightings.")
+            return redirect("flights:sighting_add")
+    else:
+        form = InvitedUserForm(initial={"email": invitation.email})
+    return render(
+        request, "registration/invitation_accept.html", {"form": form, "invitation": invitation}
+    )

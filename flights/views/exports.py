@@ -1,0 +1,233 @@
+"""Downloads of the flights and legs the current filters select, as CSV and JSON.
+
+The query string is the pages' own (FlightFilterForm), so an "Export" link is the page's URL
+with another path. Responses stream from one server-side cursor: one query whatever the size.
+
+The legs CSV is the flight-log format (flights/exports.py), so it imports again through
+`flights.importers`; the tracker's provenance follows in extra `tracker_*` columns, which the
+importer ignores (with a warning that lists them).
+"""
+
+import csv
+import datetime as dt
+import json
+import re
+from collections.abc import Iterable, Iterator
+
+from django.core.serializers.json import DjangoJSONEncoder
+from django.http import StreamingHttpResponse
+from django.utils import timezone
+from django.views.decorators.http import require_safe
+
+from flights.api import params
+from flights.api.serialize import flight_dict, flights_for_output, leg_dict, legs_for_output
+from flights.exports import FLIGHTLOG_COLUMNS, flightlog_row
+
+CHUNK_SIZE = 2000
+# Exports read in time order, like a log; the API lists newest first.
+FLIGHT_ORDER = ("date", "id")
+LEG_ORDER = ("flight__date", "flight_id", "sequence")
+# Excel reads UTF-8 only with a byte-order mark; the flight-log reader accepts one.
+BOM = "\ufeff"
+
+FLIGHT_COLUMNS = [
+    "id",
+    "date",
+    "mission_id",
+    "kind",
+    "status",
+    "is_synthetic",
+    "route",
+    "origin",
+    "destination",
+    "destination_country",
+    "leg_count",
+    "distance_km",
+    "aircraft",
+    "aircraft_type",
+    "aircraft_basis",
+    "operator",
+    "callsign",
+    "pax_count",
+    "pax_min",
+    "pax_max",
+    "pax_basis",
+    "pax_method",
+    "seat_ceiling",
+    "people_on_board",
+    "source_kinds",
+    "source_titles",
+    "source_urls",
+    "url",
+]
+LEG_PROVENANCE_COLUMNS = [
+    "tracker_flight_id",
+    "tracker_flight_status",
+    "tracker_departure_basis",
+    "tracker_arrival_basis",
+    "tracker_source_kinds",
+    "tracker_synthetic",
+]
+LEG_COLUMNS = [*FLIGHTLOG_COLUMNS, *LEG_PROVENANCE_COLUMNS]
+# A spreadsheet runs a cell that starts with one of these as a formula.
+FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+
+
+class _Echo:
+    """A file-like whose write() hands the line back, so csv.writer can feed a generator."""
+
+    def write(self, value: str) -> str:
+        return value
+
+
+def _spreadsheet_safe(value):
+    if isinstance(value, str) and value.startswith(FORMULA_START):
+        return "'" + value
+    return value
+
+
+def _joined(values: Iterable[str]) -> str:
+    return "; ".join(v for v in values if v)
+
+
+def flight_csv_row(request, flight) -> list:
+    data = flight_dict(flight)
+    aircraft, pax = data["aircraft"], data["people_on_board"]
+    row = [
+        data["id"],
+        data["date"],
+        data["mission_id"],
+        data["kind"],
+        data["status"],
+        "yes" if data["is_synthetic"] else "no",
+        data["route"],
+        flight.origin.icao if flight.origin else "",
+        flight.destination.icao if flight.destination else "",
+        flight.destination_country_id or "",
+        data["leg_count"],
+        "" if data["distance_km"] is None else data["distance_km"],
+        aircraft["registration"] if aircraft else "",
+        (aircraft["type"] or "") if aircraft else "",
+        data["aircraft_basis"],
+        data["operator"]["name"] if data["operator"] else "",
+        data["callsign"] or "",
+        pax["count"],
+        pax["min"],
+        pax["max"],
+        pax["basis"] or "",
+        pax["method"] or "",
+        pax["seat_ceiling"],
+        pax["summary"],
+        _joined(s["kind"] for s in data["sources"]),
+        _joined(s["title"] for s in data["sources"]),
+        _joined(s["url"] for s in data["sources"]),
+        request.build_absolute_uri(data["url"]),
+    ]
+    return ["" if value is None else _spreadsheet_safe(value) for value in row]
+
+
+def leg_csv_row(leg) -> list:
+    flightlog = flightlog_row(leg)
+    flight = leg.flight
+    return [
+        *(flightlog[column] for column in FLIGHTLOG_COLUMNS),
+        flight.pk,
+        flight.status,
+        leg.departure_basis,
+        leg.arrival_basis,
+        _joined(sorted({s["kind"] for s in leg.source_list or []})),
+        "yes" if flight.is_synthetic else "no",
+    ]
+
+
+def _csv_stream(header: list[str], rows: Iterator[list]) -> Iterator[str]:
+    writer = csv.writer(_Echo(), lineterminator="\r\n")
+    yield BOM + writer.writerow(header)
+    for row in rows:
+        yield writer.writerow(row)
+
+
+def _json_stream(key: str, filters: dict, items: Iterator[dict]) -> Iterator[str]:
+    head = {"generated_at": timezone.now().isoformat(timespec="seconds"), "filters": filters}
+    # The head object without its closing brace, then the array streamed item by item.
+    yield json.dumps(head, ensure_ascii=False)[:-1] + f', "{key}": ['
+    batch: list[str] = []
+    first = True
+    for item in items:
+        batch.append(("\n" if first else ",\n") + json.dumps(item, cls=DjangoJSONEncoder))
+        first = False
+        if len(batch) >= 200:
+            yield "".join(batch)
+            batch = []
+    yield "".join(batch) + "\n]}\n"
+
+
+def filename(kind: str, filters: dict, extension: str) -> str:
+    """e.g. flights_start-2024-01-01_country-CN_kind-removal+lateral_2025-05-06.csv"""
+    parts = [kind]
+    for name, value in filters.items():
+        text = "+".join(value) if isinstance(value, list) else value
+        parts.append(f"{name}-{text}")
+    parts.append(dt.datetime.now(tz=dt.UTC).strftime("%Y-%m-%d"))
+    safe = "_".join(re.sub(r"[^A-Za-z0-9+.-]+", "-", part) for part in parts)
+    return f"{safe[:150]}.{extension}"
+
+
+def _download(stream: Iterator[str], content_type: str, name: str) -> StreamingHttpResponse:
+    response = StreamingHttpResponse(stream, content_type=content_type)
+    response["Content-Disposition"] = f'attachment; filename="{name}"'
+    response["Cache-Control"] = "no-store"
+    return response
+
+
+def _form_or_400(request):
+    try:
+        return params.filter_form(request.GET, strict=False), None
+    except params.BadParameters as exc:
+        return None, params.bad_request(exc.errors)
+
+
+@require_safe
+def export_flights_csv(request):
+    form, error = _form_or_400(request)
+    if error:
+        return error
+    flights = flights_for_output(form.filter_flights()).order_by(*FLIGHT_ORDER)
+    rows = (flight_csv_row(request, f) for f in flights.iterator(chunk_size=CHUNK_SIZE))
+    name = filename("flights", params.active_filters(request.GET), "csv")
+    return _download(_csv_stream(FLIGHT_COLUMNS, rows), "text/csv; charset=utf-8", name)
+
+
+@require_safe
+def export_legs_csv(request):
+    form, error = _form_or_400(request)
+    if error:
+        return error
+    legs = legs_for_output(form.filter_legs()).order_by(*LEG_ORDER)
+    rows = (leg_csv_row(leg) for leg in legs.iterator(chunk_size=CHUNK_SIZE))
+    name = filename("legs", params.active_filters(request.GET), "csv")
+    return _download(_csv_stream(LEG_COLUMNS, rows), "text/csv; charset=utf-8", name)
+
+
+@require_safe
+def export_flights_json(request):
+    form, error = _form_or_400(request)
+    if error:
+        return error
+    filters = params.active_filters(request.GET)
+    flights = flights_for_output(form.filter_flights()).order_by(*FLIGHT_ORDER)
+    items = (flight_dict(f) for f in flights.iterator(chunk_size=CHUNK_SIZE))
+    name = filename("flights", filters, "json")
+    return _download(_json_stream("flights", filters, items), "application/json", name)
+
+
+@require_safe
+def export_legs_json(request):
+    form, error = _form_or_400(request)
+    if error:
+        return error
+    filters = params.active_filters(request.GET)
+    legs = legs_for_output(form.filter_legs()).order_by(*LEG_ORDER)
+    items = (leg_dict(leg) for leg in legs.iterator(chunk_size=CHUNK_SIZE))
+    name = filename("legs", filters, "json")
+    return _download(_json_stream("legs", filters, items), "application/json", name)
