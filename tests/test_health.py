@@ -23,7 +23,7 @@ def worker_seen():
     cache.delete(HEARTBEAT_KEY)
 
 
-def test_healthz_answers_without_touching_the_database(client, django_assert_num_queries):
+def test_healthz_answers_without_touching_the_database(client, db, django_assert_num_queries):
     with django_assert_num_queries(0):
         response = client.get(reverse("flights:healthz"))
     assert response.status_code == 200

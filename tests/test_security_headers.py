@@ -30,7 +30,7 @@ def csp_directives(header: str) -> dict[str, list[str]]:
         pytest.param(lambda: reverse("flights:home"), id="page"),
         pytest.param(lambda: reverse("flights:healthz"), id="json"),
         pytest.param(lambda: "/no-such-page/", id="404"),
-        pytest.param(lambda: reverse("login"), id="login form"),
+        pytest.param(lambda: reverse("admin:login"), id="admin login form"),
     ],
 )
 def test_every_response_carries_the_security_headers(client, db, path):
@@ -67,7 +67,10 @@ def test_a_view_that_forgot_its_headers_still_gets_them(rf, settings):
     assert response["Referrer-Policy"] == "same-origin"
 
 
-def test_static_files_carry_the_headers_too(client, db):
+def test_static_files_carry_the_headers_too(client, db, settings):
+    # WhiteNoise serves from the finders, as in development; production serves STATIC_ROOT.
+    settings.WHITENOISE_USE_FINDERS = True
+    settings.WHITENOISE_AUTOREFRESH = True
     response = client.get("/static/css/tracker.css")
     assert response.status_code == 200
     assert response["X-Content-Type-Options"] == "nosniff"

@@ -1,0 +1,45 @@
+/* Draws every chart on the page from its JSON (<script type="application/json">), with no
+ * inline script, so a strict Content-Security-Policy can allow only our own origin. Map outlines
+ * come from our static files (data-topojson-url), never from Plotly's CDN. */
+(function () {
+  "use strict";
+
+  function draw(el) {
+    var source = document.getElementById(el.dataset.chart);
+    if (!source || !window.Plotly) {
+      return;
+    }
+    var figure = JSON.parse(source.textContent);
+    var config = {
+      responsive: true,
+      displaylogo: false,
+      topojsonURL: el.dataset.topojsonUrl,
+      modeBarButtonsToRemove: ["select2d", "lasso2d"],
+    };
+    el.textContent = "";
+    window.Plotly.newPlot(el, figure.data, figure.layout || {}, config).then(function () {
+      el.classList.add("chart-ready");
+    });
+    // Points that carry a same-site link (airports) open it when clicked.
+    el.on("plotly_click", function (event) {
+      var point = event && event.points && event.points[0];
+      var target = point && point.customdata;
+      if (typeof target === "string" && target.charAt(0) === "/" && target.charAt(1) !== "/") {
+        window.location.assign(target);
+      }
+    });
+  }
+
+  function drawAll() {
+    var charts = document.querySelectorAll("[data-chart]");
+    for (var i = 0; i < charts.length; i += 1) {
+      draw(charts[i]);
+    }
+  }
+
+  if (document.readyState === "loading") {
+    document.addEventListener("DOMContentLoaded", drawAll);
+  } else {
+    drawAll();
+  }
+})();
