@@ -8,7 +8,7 @@ the data version (`flights.cache.cached`), so an import or an approved sighting 
 import datetime as dt
 from collections import defaultdict
 
-from django.db.models import Count, F, Max, Min, Q, Sum
+from django.db.models import Count, F, IntegerField, Max, Min, Q, Sum
 from django.db.models.functions import Coalesce, TruncMonth, TruncWeek
 
 from flights.cache import cached
@@ -58,7 +58,9 @@ def totals(qs) -> dict:
         # The estimated range: a count where there is one, else the estimate's bounds; with no
         # upper bound at all the seats are the ceiling. Flights with no ceiling are counted apart.
         pax_low=Coalesce(Sum(Coalesce("pax_count", "pax_min", 0)), 0),
-        pax_high=Coalesce(Sum(Coalesce("pax_count", "pax_max", "seat_ceiling")), 0),
+        pax_high=Coalesce(
+            Sum(Coalesce("pax_count", "pax_max", "seat_ceiling", output_field=IntegerField())), 0
+        ),
         pax_unbounded=Count(
             "id",
             filter=Q(pax_count__isnull=True, pax_max__isnull=True, seat_ceiling__isnull=True),

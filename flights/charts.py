@@ -41,10 +41,10 @@ EVENT_COLOUR = OKABE_ITO["black"]
 
 
 def _layout(fig: go.Figure, *, height: int = 360, **extra) -> go.Figure:
+    extra.setdefault("margin", {"l": 40, "r": 10, "t": 10, "b": 40})
     fig.update_layout(
         template=go.layout.Template(),
         height=height,
-        margin={"l": 40, "r": 10, "t": 10, "b": 40},
         font={"family": "system-ui, sans-serif", "size": 12, "color": "#1d1d1f"},
         plot_bgcolor="#ffffff",
         paper_bgcolor="#ffffff",

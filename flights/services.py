@@ -15,6 +15,7 @@ from django.utils import timezone
 from flights.cache import bump_data_version
 from flights.choices import Basis, FlightKind, ReviewStatus, SourceKind
 from flights.models import (
+    Aircraft,
     Flight,
     FlightChange,
     FlightSource,
@@ -257,6 +258,11 @@ def _require_pending(sighting: Sighting) -> None:
 def _lock(sighting: Sighting) -> Sighting:
     locked = Sighting.objects.select_for_update().get(pk=sighting.pk)
     _require_pending(locked)
+    if locked.aircraft_id is None and locked.registration:
+        # The airframe may have been recorded since the volunteer reported it.
+        locked.aircraft = Aircraft.objects.filter(
+            registration__in={locked.registration, locked.registration.replace("-", "")}
+        ).first()
     return locked
 
 
@@ -437,6 +443,7 @@ def mark_duplicate(sighting: Sighting, original: Sighting, actor, reason: str = 
         raise ModerationError("A sighting cannot duplicate itself.")
     with transaction.atomic():
         sighting = _lock(sighting)
+        original = Sighting.objects.get(pk=original.pk)
         sighting.status = SightingStatus.DUPLICATE
         sighting.duplicate_of = original
         sighting.moderated_by, sighting.moderated_at = actor, timezone.now()

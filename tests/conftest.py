@@ -40,6 +40,32 @@ def _eager_celery(request):
     celery_app.conf.task_always_eager = previous
 
 
+@pytest.fixture
+def make_user(db):
+    """Create a user in the named role groups ("volunteer", "moderator", "admin")."""
+    from django.contrib.auth.models import Group, User
+
+    def make(username: str, *roles: str, password: str = "a-long-test-password", **fields):
+        user = User.objects.create_user(username, f"{username}@example.org", password, **fields)
+        for role in roles:
+            user.groups.add(Group.objects.get_or_create(name=role)[0])
+        return user
+
+    return make
+
+
+@pytest.fixture
+def role_users(make_user):
+    """One user per column of the permission matrix (anonymous is None)."""
+    return {
+        "anonymous": None,
+        "volunteer": make_user("vol", "volunteer"),
+        "other_volunteer": make_user("vol2", "volunteer"),
+        "moderator": make_user("mod", "moderator"),
+        "admin": make_user("boss", "admin"),
+    }
+
+
 @pytest.fixture(autouse=True)
 def _clear_cache():
     from django.core.cache import cache

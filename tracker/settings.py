@@ -232,6 +232,12 @@ STORAGES = {
 
 # Uploads: imports go to disk and are read by a worker, never held in memory by the request.
 IMPORT_MAX_UPLOAD_BYTES = env_int("IMPORT_MAX_UPLOAD_BYTES", 200 * 1024 * 1024, minimum=1)
+# An import run whose worker has not saved a heartbeat for this long is marked failed (its one
+# write transaction was rolled back with the worker); a redelivered task restarts it at most
+# IMPORT_MAX_ATTEMPTS times. Feeds are fetched with this timeout (seconds).
+IMPORT_STALE_SECONDS = env_int("IMPORT_STALE_SECONDS", 900, minimum=30)
+IMPORT_MAX_ATTEMPTS = env_int("IMPORT_MAX_ATTEMPTS", 2, minimum=1)
+IMPORT_FEED_TIMEOUT = env_int("IMPORT_FEED_TIMEOUT", 60, minimum=1)
 PHOTO_MAX_UPLOAD_BYTES = env_int("PHOTO_MAX_UPLOAD_BYTES", 10 * 1024 * 1024, minimum=1)
 SIGHTING_MAX_PHOTOS = env_int("SIGHTING_MAX_PHOTOS", 5, minimum=1)
 FILE_UPLOAD_MAX_MEMORY_SIZE = 2 * 1024 * 1024
@@ -251,6 +257,9 @@ CELERY_TASK_SOFT_TIME_LIMIT = env_int("CELERY_TASK_SOFT_TIME_LIMIT", 3300, minim
 CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": CELERY_TASK_TIME_LIMIT + 600}
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 CELERY_BEAT_SCHEDULER = "django_celery_beat.schedulers:DatabaseScheduler"
+CELERY_BEAT_SCHEDULE = {
+    "reap-stale-imports": {"task": "flights.tasks.reap_stale_imports", "schedule": 300.0},
+}
 CELERY_TIMEZONE = "UTC"
 # Workers import flights.health, which records a heartbeat /readyz reads ("a worker is alive").
 CELERY_IMPORTS = ["flights.health"]

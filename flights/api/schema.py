@@ -110,7 +110,10 @@ NOT_FOUND = {
 
 
 def _ok(schema_name: str, description: str) -> dict:
-    return {"description": description, "content": {"application/json": {"schema": _ref(schema_name)}}}
+    return {
+        "description": description,
+        "content": {"application/json": {"schema": _ref(schema_name)}},
+    }
 
 
 def _page_of(item: str) -> dict:

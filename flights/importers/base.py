@@ -21,7 +21,9 @@ import time
 from collections.abc import Iterator
 from pathlib import Path
 
-from django.db import transaction
+from celery.exceptions import SoftTimeLimitExceeded
+from django.conf import settings
+from django.db import connection, transaction
 from django.utils import timezone
 
 from flights.cache import bump_data_version
@@ -121,7 +123,7 @@ class CsvFile:
         self.delimiter = ","
 
     def rows(self) -> Iterator[tuple[int, list[str] | None, str]]:
-        """Yield (line, cells, error). Blank lines are skipped; a malformed line gives cells None."""
+        """Yield (line, cells, error); blank lines are skipped, a malformed line has cells None."""
         errors = "strict" if self.encoding.startswith("utf-8") else "replace"
         with open(self.path, "rb") as raw:
             text = io.TextIOWrapper(raw, encoding=self.encoding, errors=errors, newline="")
@@ -139,7 +141,9 @@ class CsvFile:
             try:
                 self.header = [cell.strip() for cell in next(reader)]
             except csv.Error as exc:
-                raise ImportFailed(f"line {offset + 1}: the header cannot be read ({exc})") from None
+                raise ImportFailed(
+                    f"line {offset + 1}: the header cannot be read ({exc})"
+                ) from None
             self.header_line = offset + reader.line_num
             while True:
                 line = offset + reader.line_num + 1
@@ -226,6 +230,7 @@ class Report:
         self._dropped_warnings = 0
         self._pending: list[RejectedRow] = []
         self._last_progress = time.monotonic()
+        self.column_names: dict[str, str] = {}
 
     def reset(self) -> None:
         RejectedRow.objects.filter(run=self.run).delete()
@@ -245,7 +250,7 @@ class Report:
                 RejectedRow(
                     run=self.run,
                     line=line,
-                    column=clip(column, 100),
+                    column=clip(self.column_names.get(column, column), 100),
                     value=clip(value),
                     message=clip(message, 500),
                 )
@@ -331,18 +336,69 @@ class Importer:
                 f"{name} (or {', '.join(self.columns[name])})" if self.columns[name] else name
                 for name in missing
             )
-            raise ImportFailed(
-                f"line {source.header_line}: the header has no column for {wanted}"
-            )
+            raise ImportFailed(f"line {source.header_line}: the header has no column for {wanted}")
         if unknown:
             self.report.warn(f"unknown columns ignored: {', '.join(unknown)}")
         if repeated:
             self.report.warn(f"repeated columns ignored (the first is used): {', '.join(repeated)}")
+        self.report.column_names = {name: source.header[pos] for name, pos in index.items()}
         self.start(index)
 
 
-def execute(run: ImportRun, importer_class: type[Importer]) -> ImportRun:
-    """Run an import to the end: read and validate, then write once in a transaction."""
+LOCK_CLASS = 0x1F11  # advisory-lock namespace of import runs (PostgreSQL)
+
+
+def hold_run_lock(run_id: int) -> bool:
+    """Take the run's session lock: True when this process may run it (or locks are unavailable).
+
+    The lock lives as long as the database session, so it vanishes with a killed worker: a run
+    marked running whose lock is free has nobody working on it.
+    """
+    if connection.vendor != "postgresql":
+        return True
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT pg_try_advisory_lock(%s, %s)", [LOCK_CLASS, run_id])
+        return bool(cursor.fetchone()[0])
+
+
+def release_run_lock(run_id: int) -> None:
+    if connection.vendor == "postgresql":
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT pg_advisory_unlock(%s, %s)", [LOCK_CLASS, run_id])
+
+
+def execute(run: ImportRun, importer_class: type[Importer], path: Path | None = None) -> ImportRun:
+    """Run an import to the end: read and validate, then write once in a transaction.
+
+    `path` is a local file to read instead of the run's stored upload (the command line).
+    A run already finished, or being run by another live process, is returned as it is; a run
+    left "running" by a killed worker is started again, up to IMPORT_MAX_ATTEMPTS times.
+    """
+    if not hold_run_lock(run.pk):
+        run.refresh_from_db()
+        return run
+    try:
+        run.refresh_from_db()
+        if run.is_finished:
+            return run
+        if run.status == ImportStatus.RUNNING and run.attempts >= settings.IMPORT_MAX_ATTEMPTS:
+            report = Report(run)
+            report.reset()
+            return _finish(run, report, ImportStatus.FAILED, {}, worker_lost_message(run))
+        return _execute(run, importer_class, path)
+    finally:
+        release_run_lock(run.pk)
+
+
+def worker_lost_message(run: ImportRun) -> str:
+    times = "once" if run.attempts <= 1 else f"{run.attempts} times"
+    return (
+        f"the worker stopped {times} in the middle of this import; "
+        "nothing of it was stored (start it again)"
+    )
+
+
+def _execute(run: ImportRun, importer_class: type[Importer], path: Path | None) -> ImportRun:
     now = timezone.now()
     ImportRun.objects.filter(pk=run.pk).update(
         status=ImportStatus.RUNNING,
@@ -358,7 +414,11 @@ def execute(run: ImportRun, importer_class: type[Importer]) -> ImportRun:
     report.reset()
     objects: dict = {}
     try:
-        path = Path(run.file.path)
+        if path is None:
+            if not run.file:
+                raise ImportFailed("the run has no file")
+            path = Path(run.file.path)
+        path = Path(path)
         check_readable(path)
         run.rows_total = max(count_lines(path) - 1, 0)
         run.save(update_fields=["rows_total"])
@@ -379,6 +439,10 @@ def execute(run: ImportRun, importer_class: type[Importer]) -> ImportRun:
             transaction.on_commit(bump_data_version)
     except ImportFailed as exc:
         return _finish(run, report, ImportStatus.FAILED, objects, str(exc))
+    except SoftTimeLimitExceeded:
+        return _finish(
+            run, report, ImportStatus.FAILED, {}, "the import took longer than its time limit"
+        )
     except Exception as exc:
         log.exception("import run %s failed", run.pk)
         return _finish(

@@ -1,5 +1,7 @@
 """Import runs: what was imported, by whom, how far it got, and every row it refused."""
 
+import json
+
 from django.conf import settings
 from django.db import models
 from django.urls import reverse
@@ -57,6 +59,40 @@ class ImportFeed(models.Model):
 
     def __str__(self) -> str:
         return self.name
+
+    def save(self, *args, **kwargs):
+        super().save(*args, **kwargs)
+        self.sync_schedule()
+
+    def delete(self, *args, **kwargs):
+        task = self.periodic_task
+        result = super().delete(*args, **kwargs)
+        if task is not None:
+            task.delete()
+        return result
+
+    def sync_schedule(self) -> None:
+        """Give the feed a beat schedule (every 6 hours until an admin edits it), on or off
+        with the feed."""
+        from django_celery_beat.models import IntervalSchedule, PeriodicTask
+
+        task = self.periodic_task
+        if task is None:
+            every, _ = IntervalSchedule.objects.get_or_create(
+                every=6, period=IntervalSchedule.HOURS
+            )
+            task = PeriodicTask.objects.create(
+                name=f"Import feed #{self.pk}: {self.name}"[:200],
+                task="flights.tasks.fetch_feed",
+                args=json.dumps([self.pk]),
+                interval=every,
+                enabled=self.enabled,
+            )
+            ImportFeed.objects.filter(pk=self.pk).update(periodic_task=task)
+            self.periodic_task = task
+        elif task.enabled != self.enabled:
+            task.enabled = self.enabled
+            task.save(update_fields=["enabled"])
 
 
 class ImportRun(models.Model):

@@ -29,9 +29,7 @@ def invitation_list(request):
                 note=form.cleaned_data["note"],
                 days=form.cleaned_data["days"],
             )
-            link = request.build_absolute_uri(
-                reverse("flights:invitation_accept", args=[token])
-            )
+            link = request.build_absolute_uri(reverse("flights:invitation_accept", args=[token]))
             if invitation.email:
                 send_mail(
                     f"Your invitation to {settings.SITE_NAME}",

@@ -235,7 +235,8 @@ def sighting_attach(request, pk: int):
             verified=data["verify"],
             reason=data["reason"],
         )
-        return f"Sighting #{sighting.pk} attached to flight {flight.pk} ({flight.get_status_display().lower()})."
+        status = flight.get_status_display().lower()
+        return f"Sighting #{sighting.pk} attached to flight {flight.pk} ({status})."
 
     return _decide(request, pk, AttachForm, "attach_form", decide)
 

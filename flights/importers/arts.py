@@ -1,0 +1,456 @@
+"""ICE ARTS passenger records (FOIA): one row per person per mission (DATA.md §2).
+
+Only counts are kept: per mission and pickup/drop-off segment, how many people, removals,
+transfers, juveniles and struck, and how many per country of citizenship. The rows are
+aggregated while the file streams past; no row, ID or personal column is ever held beyond the
+row being counted, let alone stored.
+"""
+
+from __future__ import annotations
+
+import csv
+import datetime as dt
+from collections import Counter
+from pathlib import Path
+
+from django.utils import timezone
+
+from flights.choices import Basis, FlightKind, SourceKind
+from flights.models import (
+    CitizenshipCount,
+    Country,
+    Flight,
+    FlightChange,
+    FlightSource,
+    PassengerSegment,
+    Source,
+)
+
+from .base import Importer, clip
+from .flightlog import _chunks, parse_date
+
+DATA = Path(__file__).resolve().parent.parent / "data" / "arts_countries.csv"
+ARTS_COLUMNS = (
+    "Status, Sex, Convictions, GangMember, ClassLvl, Age, MissionDate, MissionNumber, PULOC, "
+    "DropLoc, StrikeFromList, ReasonStruck, R-T, Code, CountryOfCitizenship, Juvenile, "
+    "MissionWeek, MissionQuarter, MissionYear, MissionMonth, Criminality, FamilyUnitFlag, "
+    "UnaccompaniedFlag, AlienMasterID, MissionID, air_AirportID, air_AirportName, air_City, "
+    "st_StateID, st_StateAbbr, AOR_AORID, AOR_AOR, AOR_AORName, air_Country, air2_AirportID, "
+    "air2_AirportName, air2_City, st2_StateID, st2_StateAbbr, aor2_AORID, aor2_AOR, "
+    "aor2_AORName, air2_Country"
+).split(", ")
+# Every released column is known (so none is reported as unknown); only these are read.
+COLUMNS: dict[str, tuple[str, ...]] = {name: () for name in ARTS_COLUMNS}
+USED = (
+    "MissionID",
+    "MissionNumber",
+    "MissionDate",
+    "PULOC",
+    "DropLoc",
+    "R-T",
+    "Juvenile",
+    "StrikeFromList",
+    "CountryOfCitizenship",
+)
+BOOLEANS = {
+    "true": True, "false": False, "TRUE": True, "FALSE": False, "True": True, "False": False,
+    "Y": True, "N": False, "y": True, "n": False, "1": True, "0": False,
+}  # fmt: skip
+NO_COUNTRY = "(not given)"
+# Counters of a segment: people, removals, transfers, juveniles, struck.
+PEOPLE, REMOVALS, TRANSFERS, JUVENILES, STRUCK = range(5)
+
+
+def country_codes() -> dict[str, str]:
+    """ARTS spelling → ISO code: our table of ARTS spellings, then names and codes we know."""
+    codes = {}
+    for code, name, alpha3 in Country.objects.values_list("code", "name", "alpha3"):
+        codes[name.upper()] = code
+        if alpha3:
+            codes[alpha3.upper()] = code
+    try:
+        import pycountry
+
+        for c in pycountry.countries:
+            codes.setdefault(c.name.upper(), c.alpha_2)
+            if hasattr(c, "official_name"):
+                codes.setdefault(c.official_name.upper(), c.alpha_2)
+    except ImportError:  # pragma: no cover - pycountry is a dependency
+        pass
+    with open(DATA, newline="", encoding="utf-8") as fh:
+        for row in csv.DictReader(fh):
+            codes[row["arts_name"].strip().upper()] = row["iso_code"].strip().upper()
+    known = set(Country.objects.values_list("code", flat=True))
+    return {name: code for name, code in codes.items() if code in known}
+
+
+class Mission:
+    __slots__ = ("number", "date", "line", "segments")
+
+    def __init__(self, number: str, date: dt.date, line: int):
+        self.number, self.date, self.line = number, date, line
+        # (pickup id, dropoff id) → [people, removals, transfers, juveniles, struck, Counter]
+        self.segments: dict[tuple[int, int], list] = {}
+
+
+class ArtsImporter(Importer):
+    format = "arts"
+    columns = COLUMNS
+    required = ("MissionID", "MissionDate", "PULOC", "DropLoc")
+
+    def __init__(self, run, report):
+        super().__init__(run, report)
+        self.reset()
+
+    def reset(self) -> None:
+        self.missions: dict[str, Mission] = {}
+        self._dates: dict[str, dt.date | None] = {}
+        self._codes: dict[str, int | None] = {}
+        self.blank_booleans: Counter = Counter()
+        self.conflicts: set[str] = set()
+
+    def start(self, index: dict[str, int]) -> None:
+        super().start(index)
+        self.pos = {name: index.get(name) for name in USED}
+        for name in ("R-T", "Juvenile", "StrikeFromList", "CountryOfCitizenship"):
+            if self.pos[name] is None:
+                self.report.warn(f"no {name} column: counted as not given")
+        self.width = max(index.values()) + 1
+
+    def row(self, line: int, cells: list[str]) -> None:
+        if len(cells) < self.width:
+            cells = cells + [""] * (self.width - len(cells))
+        pos = self.pos
+        errors = []
+
+        mission_id = cells[pos["MissionID"]].strip()
+        if not mission_id:
+            errors.append(("MissionID", "", "missing mission id"))
+        elif len(mission_id) > 50:
+            errors.append(("MissionID", mission_id, "a mission id has at most 50 characters"))
+
+        raw_date = cells[pos["MissionDate"]].strip()
+        day = self._dates.get(raw_date, False)
+        if day is False:
+            day = self._dates[raw_date] = parse_date(raw_date) if raw_date else None
+        if day is None:
+            if raw_date:
+                errors.append(
+                    ("MissionDate", raw_date, f'unreadable date "{raw_date}": '
+                     "use YYYY-MM-DD or M/D/YYYY")
+                )  # fmt: skip
+            else:
+                errors.append(("MissionDate", "", "missing date"))
+
+        ends = []
+        for col in ("PULOC", "DropLoc"):
+            code = cells[pos[col]].strip()
+            pk = self._codes.get(code, False)
+            if pk is False:
+                pk = self._codes[code] = self.airports.resolve(code) if code else None
+            if pk is None:
+                message = f'unknown airport code "{code}"' if code else "missing airport code"
+                errors.append((col, code, message))
+            ends.append(pk)
+
+        removal = transfer = False
+        p = pos["R-T"]
+        if p is not None:
+            rt = cells[p].strip().upper()
+            if rt == "R":
+                removal = True
+            elif rt == "T":
+                transfer = True
+            elif rt:
+                errors.append(
+                    ("R-T", rt, f'"{clip(rt, 20)}" is neither R (removal) nor T (transfer)')
+                )
+
+        flags = []
+        for col in ("Juvenile", "StrikeFromList"):
+            p = pos[col]
+            raw = cells[p].strip() if p is not None else ""
+            if not raw:
+                if p is not None:
+                    self.blank_booleans[col] += 1
+                flags.append(False)
+                continue
+            flag = BOOLEANS.get(raw)
+            if flag is None:
+                flag = BOOLEANS.get(raw.lower())
+            if flag is None:
+                errors.append(
+                    (col, raw, f'not a yes/no value "{clip(raw, 20)}": use true/false, Y/N or 1/0')
+                )
+            flags.append(flag)
+
+        if errors:
+            self.report.reject(line, errors)
+            return
+
+        mission = self.missions.get(mission_id)
+        number = cells[pos["MissionNumber"]].strip() if pos["MissionNumber"] is not None else ""
+        if mission is None:
+            mission = self.missions[mission_id] = Mission(number, day, line)
+        elif (mission.date != day or mission.number != number) and mission_id not in self.conflicts:
+            self.conflicts.add(mission_id)
+            self.report.warn(
+                f"line {line}: mission {mission_id} has another date or number than on line "
+                f"{mission.line}; the first is kept"
+            )
+        key = (ends[0], ends[1])
+        segment = mission.segments.get(key)
+        if segment is None:
+            segment = mission.segments[key] = [0, 0, 0, 0, 0, Counter()]
+        juvenile, struck = flags
+        segment[PEOPLE] += 1
+        if struck:
+            segment[STRUCK] += 1
+        else:
+            # A struck person did not fly: counted apart, not as a removal, transfer or juvenile.
+            if removal:
+                segment[REMOVALS] += 1
+            elif transfer:
+                segment[TRANSFERS] += 1
+            if juvenile:
+                segment[JUVENILES] += 1
+            p = pos["CountryOfCitizenship"]
+            name = " ".join(cells[p].split()).upper() if p is not None else ""
+            segment[5][name[:120] or NO_COUNTRY] += 1
+        self.report.accepted += 1
+
+    def finish_reading(self) -> None:
+        for col, n in sorted(self.blank_booleans.items()):
+            self.report.warn(f"{n} rows have no {col} value: counted as no")
+
+    # --- writing -----------------------------------------------------------------------------
+
+    def write(self) -> dict[str, dict[str, int]]:
+        run = self.run
+        now = timezone.now()
+        counts = {
+            "flights": {"created": 0, "updated": 0, "unchanged": 0},
+            "passenger_segments": {"created": 0, "updated": 0, "unchanged": 0, "deleted": 0},
+            "citizenship_counts": {"created": 0, "updated": 0, "unchanged": 0, "deleted": 0},
+            "sources": {"created": 0, "updated": 0, "unchanged": 0},
+        }
+        codes = country_codes()
+        unknown: Counter = Counter()
+        for mission in self.missions.values():
+            for segment in mission.segments.values():
+                for name, n in segment[5].items():
+                    if name != NO_COUNTRY and name not in codes:
+                        unknown[name] += n
+        for name, n in sorted(unknown.items()):
+            self.report.warn(
+                f'unknown country spelling "{clip(name, 80)}" ({n} people): kept as written'
+            )
+
+        refs = {f"arts:{mid}": mid for mid in self.missions}
+        existing = {}
+        for chunk in _chunks(list(refs), 2000):
+            existing.update(
+                (f.external_ref, f) for f in Flight.objects.filter(external_ref__in=chunk)
+            )
+
+        new, changed = [], {}
+        for ref, mid in refs.items():
+            values = self._flight_values(self.missions[mid])
+            flight = existing.get(ref)
+            if flight is None:
+                new.append(
+                    Flight(
+                        external_ref=ref,
+                        status="reported",
+                        created_by_id=run.started_by_id,
+                        updated_by_id=run.started_by_id,
+                        **values,
+                    )
+                )
+                continue
+            diff = {}
+            for field, value in values.items():
+                old = getattr(flight, field)
+                if old != value:
+                    diff[field] = [_plain(old), _plain(value)]
+                    setattr(flight, field, value)
+            if diff:
+                changed[flight.pk] = diff
+        created = Flight.objects.bulk_create(new, batch_size=2000)
+        if changed:
+            rows = [f for f in existing.values() if f.pk in changed]
+            for flight in rows:
+                flight.updated_at, flight.updated_by_id = now, run.started_by_id
+            fields = sorted({f for diff in changed.values() for f in diff})
+            Flight.objects.bulk_update(rows, [*fields, "updated_at", "updated_by"], batch_size=1000)
+        flight_of = {f.external_ref: f.pk for f in (*existing.values(), *created)}
+
+        seg_changed = self._write_segments(flight_of, refs, codes, counts)
+
+        source, made = Source.objects.get_or_create(
+            kind=run.source_kind or SourceKind.FOIA,
+            title=f"ICE ARTS passenger records: {run.file_name or run.url or run.pk}"[:300],
+            url=run.url if len(run.url) <= 500 else "",
+            defaults={"publisher": "U.S. Immigration and Customs Enforcement (FOIA release)"},
+        )
+        counts["sources"]["created" if made else "unchanged"] += 1
+        FlightSource.objects.bulk_create(
+            [FlightSource(flight_id=pk, source=source) for pk in flight_of.values()],
+            ignore_conflicts=True,
+            batch_size=5000,
+        )
+
+        label = f"import #{run.pk} ({run.file_name or run.url})"[:200]
+        history = [
+            FlightChange(
+                flight_id=f.pk,
+                actor_id=run.started_by_id,
+                action="imported",
+                summary=f"Created by ARTS {label}",
+                changes={"import_run": run.pk},
+            )
+            for f in created
+        ]
+        for pk in sorted(set(changed) | (seg_changed - {f.pk for f in created})):
+            history.append(
+                FlightChange(
+                    flight_id=pk,
+                    actor_id=run.started_by_id,
+                    action="import updated",
+                    summary=f"Updated by ARTS {label}",
+                    changes={"import_run": run.pk, "flight": changed.get(pk, {})},
+                )
+            )
+        FlightChange.objects.bulk_create(history, batch_size=2000)
+        counts["flights"]["created"] = len(created)
+        counts["flights"]["updated"] = len(history) - len(created)
+        counts["flights"]["unchanged"] = len(flight_of) - len(history)
+        return counts
+
+    def _flight_values(self, mission: Mission) -> dict:
+        flew = Counter()
+        total = removals = 0
+        for (pickup, _), seg in mission.segments.items():
+            people = seg[PEOPLE] - seg[STRUCK]
+            flew[pickup] += people
+            total += people
+            removals += seg[REMOVALS]
+        drops = Counter()
+        for (_, dropoff), seg in mission.segments.items():
+            drops[dropoff] += seg[REMOVALS] if removals else seg[PEOPLE] - seg[STRUCK]
+        origin = _most(flew) or next(iter(mission.segments))[0]
+        destination = _most(drops) or next(iter(mission.segments))[1]
+        return {
+            "date": mission.date,
+            "callsign": mission.number[:12],
+            "kind": FlightKind.REMOVAL if removals else FlightKind.DOMESTIC,
+            "pax_count": total,
+            "pax_min": None,
+            "pax_max": None,
+            "pax_basis": Basis.REPORTED,
+            "pax_method": "ARTS: people listed, struck excluded",
+            "origin_id": origin,
+            "destination_id": destination,
+            "destination_country_id": self.airports.country_of(destination),
+        }
+
+    def _write_segments(self, flight_of, refs, codes, counts) -> set[int]:
+        """Upsert segments and citizenship counts; the file is the truth for its missions."""
+        changed_flights: set[int] = set()
+        wanted: dict[tuple[int, int, int], list] = {}
+        for ref, mid in refs.items():
+            for (pickup, dropoff), seg in self.missions[mid].segments.items():
+                wanted[(flight_of[ref], pickup, dropoff)] = seg
+        flight_ids = sorted(flight_of.values())
+        fields = ["people", "removals", "transfers", "juveniles", "struck"]
+        existing = {}
+        for chunk in _chunks(flight_ids, 2000):
+            for row in PassengerSegment.objects.filter(flight_id__in=chunk).values_list(
+                "id", "flight_id", "pickup_id", "dropoff_id", *fields
+            ):
+                existing[(row[1], row[2], row[3])] = row
+        new, update, stale = [], [], []
+        for key, row in existing.items():
+            if key not in wanted:
+                stale.append(row[0])
+                changed_flights.add(key[0])
+        for key, seg in wanted.items():
+            row = existing.get(key)
+            values = dict(zip(fields, seg[:5], strict=True))
+            if row is None:
+                new.append(
+                    PassengerSegment(
+                        flight_id=key[0], pickup_id=key[1], dropoff_id=key[2], **values
+                    )
+                )
+                changed_flights.add(key[0])
+            elif tuple(row[4:]) != tuple(seg[:5]):
+                update.append(PassengerSegment(id=row[0], **values))
+                changed_flights.add(key[0])
+            else:
+                counts["passenger_segments"]["unchanged"] += 1
+        for chunk in _chunks(stale, 2000):
+            PassengerSegment.objects.filter(id__in=chunk).delete()
+        PassengerSegment.objects.bulk_create(new, batch_size=2000)
+        PassengerSegment.objects.bulk_update(update, fields, batch_size=1000)
+        counts["passenger_segments"].update(
+            created=len(new), updated=len(update), deleted=len(stale)
+        )
+
+        segment_id = {}
+        for chunk in _chunks(flight_ids, 2000):
+            for pk, fid, pu, do in PassengerSegment.objects.filter(flight_id__in=chunk).values_list(
+                "id", "flight_id", "pickup_id", "dropoff_id"
+            ):
+                segment_id[(fid, pu, do)] = pk
+        old_counts = {}
+        seg_ids = sorted(segment_id.values())
+        for chunk in _chunks(seg_ids, 2000):
+            for pk, sid, name, cc, n in CitizenshipCount.objects.filter(
+                segment_id__in=chunk
+            ).values_list("id", "segment_id", "reported_name", "country_id", "people"):
+                old_counts[(sid, name)] = (pk, cc, n)
+        new_c, update_c = [], []
+        seen = set()
+        flight_by_segment = {pk: key[0] for key, pk in segment_id.items()}
+        for key, seg in wanted.items():
+            sid = segment_id[key]
+            for name, n in seg[5].items():
+                seen.add((sid, name))
+                code = codes.get(name)
+                old = old_counts.get((sid, name))
+                if old is None:
+                    new_c.append(
+                        CitizenshipCount(
+                            segment_id=sid, reported_name=name, country_id=code, people=n
+                        )
+                    )
+                    changed_flights.add(key[0])
+                elif old[1] != code or old[2] != n:
+                    update_c.append(CitizenshipCount(id=old[0], country_id=code, people=n))
+                    changed_flights.add(key[0])
+                else:
+                    counts["citizenship_counts"]["unchanged"] += 1
+        stale_c = [v[0] for k, v in old_counts.items() if k not in seen]
+        for k in old_counts:
+            if k not in seen:
+                changed_flights.add(flight_by_segment[k[0]])
+        for chunk in _chunks(stale_c, 2000):
+            CitizenshipCount.objects.filter(id__in=chunk).delete()
+        CitizenshipCount.objects.bulk_create(new_c, batch_size=5000)
+        CitizenshipCount.objects.bulk_update(update_c, ["country", "people"], batch_size=1000)
+        counts["citizenship_counts"].update(
+            created=len(new_c), updated=len(update_c), deleted=len(stale_c)
+        )
+        return changed_flights
+
+
+def _most(counter: Counter):
+    best = [k for k, n in counter.most_common() if n > 0]
+    return best[0] if best else None
+
+
+def _plain(value):
+    if isinstance(value, dt.date | dt.datetime):
+        return value.isoformat()
+    return value

@@ -1,0 +1,49 @@
+"""`manage.py import_flights --format {flightlog,arts} PATH [--json]`: import a file now."""
+
+import json
+from pathlib import Path
+
+from django.core.management.base import BaseCommand, CommandError
+
+from flights.importers import FORMATS, import_path, summary
+from flights.models import ImportStatus
+
+
+class Command(BaseCommand):
+    help = (
+        "Import a flight log or ARTS file synchronously and print a summary. Exits 0 when the "
+        "file was read (even with rejected rows), 1 with a one-line reason when it could not be."
+    )
+
+    def add_arguments(self, parser):
+        parser.add_argument("--format", required=True, choices=FORMATS)
+        parser.add_argument("path")
+        parser.add_argument("--json", action="store_true", help="print one JSON object")
+
+    def handle(self, *args, **options):
+        path = Path(options["path"])
+        if not path.is_file():
+            raise CommandError(f"{path}: no such file")
+        run = import_path(options["format"], path)
+        result = summary(run)
+        if options["json"]:
+            self.stdout.write(json.dumps(result, ensure_ascii=False))
+        else:
+            self._print(run, result)
+        if run.status == ImportStatus.FAILED:
+            raise CommandError(f"{path}: {run.error}")
+
+    def _print(self, run, result) -> None:
+        out = self.stdout.write
+        out(
+            f"{run.file_name}: {run.get_status_display().lower()}: {result['rows']} rows, "
+            f"{result['accepted']} accepted, {result['duplicates']} duplicates, "
+            f"{result['rejected']} rejected"
+        )
+        for kind, counts in result["objects"].items():
+            out(f"  {kind}: " + ", ".join(f"{n} {what}" for what, n in counts.items()))
+        for error in result["errors"]:
+            column = f', column "{error["column"]}"' if error["column"] else ""
+            out(f"  line {error['line']}{column}: {error['message']}")
+        for warning in result["warnings"]:
+            out(f"  warning: {warning}")

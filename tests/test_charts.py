@@ -1,0 +1,97 @@
+"""Chart builders are pure: plain data in, a Plotly figure out. No database here."""
+
+import datetime as dt
+
+from flights import charts
+
+OKABE_ITO = set(charts.OKABE_ITO.values())
+
+
+def airport(code: str, lat: float, lon: float, n: int = 1) -> dict:
+    return {
+        "code": code,
+        "icao": "K" + code,
+        "name": f"{code} airport",
+        "lat": lat,
+        "lon": lon,
+        "n": n,
+        "url": f"/airports/K{code}/",
+    }
+
+
+def test_flights_over_time_stacks_kinds_in_okabe_ito_colours():
+    series = [
+        {"bucket": dt.date(2024, 1, 1), "kind": "removal", "n": 5},
+        {"bucket": dt.date(2024, 1, 1), "kind": "domestic", "n": 2},
+        {"bucket": dt.date(2024, 2, 1), "kind": "removal", "n": 7},
+    ]
+    fig = charts.flights_over_time(series)
+    assert fig.layout.barmode == "stack"
+    assert [t.name for t in fig.data] == ["Removal", "Domestic transfer"]
+    assert list(fig.data[0].y) == [5, 7]
+    assert list(fig.data[0].x) == ["2024-01-01", "2024-02-01"]
+    assert {t.marker.color for t in fig.data} <= OKABE_ITO
+    assert fig.layout.yaxis.title.text == "flights per month"
+
+
+def test_events_outside_the_data_widen_the_axis_and_are_labelled():
+    series = [{"bucket": dt.date(2024, 3, 1), "kind": "removal", "n": 1}]
+    events = [
+        {"date": dt.date(2022, 8, 5), "title": "China suspends cooperation"},
+        {"date": dt.date(2023, 11, 15), "title": "Removals resume"},
+    ]
+    fig = charts.flights_over_time(series, events)
+    assert [a.text for a in fig.layout.annotations] == [
+        "Aug 2022: China suspends cooperation",
+        "Nov 2023: Removals resume",
+    ]
+    assert [s.x0 for s in fig.layout.shapes] == ["2022-08-05", "2023-11-15"]
+    assert tuple(fig.layout.xaxis.range) == ("2022-07-16", "2024-03-21")
+
+
+def test_ranking_puts_the_largest_on_top_with_shares():
+    fig = charts.ranking([{"label": "China", "n": 30}, {"label": "India", "n": 10}])
+    bar = fig.data[0]
+    assert bar.orientation == "h"
+    assert list(bar.y) == ["India", "China"]
+    assert list(bar.text) == ["10 (25%)", "30 (75%)"]
+
+
+def test_route_map_uses_scattergeo_only_with_weighted_lines_and_airport_links():
+    aex, gua, she = (
+        airport("AEX", 31.3, -92.5, 10),
+        airport("GUA", 14.6, -90.5, 8),
+        airport("SHE", 41.6, 123.5, 2),
+    )
+    fig = charts.route_map(
+        [{"from": aex, "to": gua, "n": 8}, {"from": aex, "to": she, "n": 1}], [aex, gua, she]
+    )
+    assert {t.type for t in fig.data} == {"scattergeo"}
+    lines = [t for t in fig.data if t.mode == "lines"]
+    assert sorted(t.line.width for t in lines) == [2.0, 4.4]  # bins 1 and 3 of 0..3
+    assert fig.data[-2].text == ("AEX → GUA: 8 legs", "AEX → SHE: 1 legs")
+    airports = fig.data[-1]
+    assert airports.customdata == ("/airports/KAEX/", "/airports/KGUA/", "/airports/KSHE/")
+    assert airports.marker.size[0] == 22 and airports.marker.size[2] < airports.marker.size[1]
+    # Coordinates are rounded to keep the page small.
+    assert all(v is None or round(v, 2) == v for t in lines for v in t.lat)
+
+
+def test_flight_map_labels_each_stop_once_in_flying_order():
+    iwa, anc, she = (
+        airport("IWA", 33.3, -111.7),
+        airport("ANC", 61.2, -150.0),
+        airport("SHE", 41.6, 123.5),
+    )
+    fig = charts.flight_map([{"from": iwa, "to": anc}, {"from": anc, "to": she}])
+    assert fig.data[1].text == ("IWA", "ANC", "SHE")
+    assert fig.layout.geo.fitbounds == "locations"
+    # Great-circle curves: 25 points per leg plus a gap between legs.
+    assert len(fig.data[0].lat) == 2 * 26
+    assert fig.data[0].lat[25] is None
+
+
+def test_figures_ship_without_a_template_to_stay_small():
+    fig = charts.monthly_counts([{"month": dt.date(2024, 1, 1), "n": 3}])
+    assert "template" not in fig.to_plotly_json()["layout"] or not fig.layout.template.data
+    assert len(fig.to_json()) < 2000
