@@ -414,6 +414,8 @@ def _copy_postgres(plans: list[_Plan], ref_prefix: str, source: Source) -> int:
         foreign_keys = _foreign_keys(
             cursor, ("flights_flight", "flights_leg", "flights_flightsource")
         )
+        # Pending deferred checks (the fleet just created) would block ALTER TABLE: run them now.
+        cursor.execute("SET CONSTRAINTS ALL IMMEDIATE")
         for table, name, _ in foreign_keys:
             cursor.execute(f'ALTER TABLE {table} DROP CONSTRAINT "{name}"')
         cursor.execute("SELECT COALESCE(MAX(id), 0) FROM flights_flight")
@@ -534,6 +536,7 @@ def _copy_postgres(plans: list[_Plan], ref_prefix: str, source: Source) -> int:
         )
         for table, name, definition in foreign_keys:
             cursor.execute(f'ALTER TABLE {table} ADD CONSTRAINT "{name}" {definition}')
+        cursor.execute("SET CONSTRAINTS ALL DEFERRED")
         for table in ("flights_flight", "flights_leg"):
             cursor.execute(
                 f"SELECT setval(pg_get_serial_sequence('{table}', 'id'), "

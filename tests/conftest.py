@@ -40,13 +40,25 @@ def _eager_celery(request):
     celery_app.conf.task_always_eager = previous
 
 
+_PASSWORD_HASHES: dict[str, str] = {}
+
+
 @pytest.fixture
 def make_user(db):
     """Create a user in the named role groups ("volunteer", "moderator", "admin")."""
+    from django.contrib.auth.hashers import make_password
     from django.contrib.auth.models import Group, User
 
     def make(username: str, *roles: str, password: str = "a-long-test-password", **fields):
-        user = User.objects.create_user(username, f"{username}@example.org", password, **fields)
+        # Hashing is slow by design: hash each password once per session, not once per user.
+        if password not in _PASSWORD_HASHES:
+            _PASSWORD_HASHES[password] = make_password(password)
+        user = User.objects.create(
+            username=username,
+            email=f"{username}@example.org",
+            password=_PASSWORD_HASHES[password],
+            **fields,
+        )
         for role in roles:
             user.groups.add(Group.objects.get_or_create(name=role)[0])
         return user

@@ -338,7 +338,7 @@ VALUE = st.one_of(
 
 
 @settings(
-    max_examples=60,
+    max_examples=40,
     deadline=None,
     suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
 )
@@ -360,6 +360,10 @@ def test_random_rows_never_raise_and_never_store_a_rejected_row(tmp_path_factory
 
     run = import_path("flightlog", path)
 
+    if run.status == "failed":  # a NUL byte makes it a binary file, refused as a whole
+        assert run.error == "the file is not a CSV text file (it contains NUL bytes)"
+        assert Leg.objects.count() == 0
+        return
     assert run.status in ("succeeded", "rejects"), run.error
     assert run.rows == run.accepted + run.duplicates + run.rejected
     rejected_lines = set(run.rejected_rows.values_list("line", flat=True))

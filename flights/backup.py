@@ -1,0 +1,284 @@
+"""Everything the tracker holds, in one zip file, and back.
+
+`export_all` writes:
+- `flightlog.csv`: every leg in the flight-log format (DATA.md), via flights.exports, so the
+  record can be read by people and imported into any tracker;
+- `<app>.<model>.jsonl`: every row of every table the tracker owns (flights, sources, legs,
+  segments, events, sightings, import runs, reference data, users, schedules), one JSON object
+  per line with its primary key: the exact backup `import_all` restores;
+- `media/...`: the uploaded files those rows point at (sighting photos, imported files);
+- `manifest.json`: when, which migrations, and how many rows of each model.
+
+Rows stream in chunks both ways, so memory stays flat whatever the data size. Restoring needs a
+freshly migrated database: it refuses to mix a backup into existing records. Foreign keys are
+deferred in PostgreSQL until commit, so tables load in any order inside one transaction.
+"""
+
+import io
+import json
+import zipfile
+from collections.abc import Iterator
+from datetime import UTC, datetime
+from pathlib import Path
+
+from django.apps import apps
+from django.core.files.base import ContentFile
+from django.core.files.storage import default_storage
+from django.core.management.color import no_style
+from django.core.serializers.json import DjangoJSONEncoder
+from django.db import connection, models, transaction
+from django.db.migrations.recorder import MigrationRecorder
+
+FORMAT_VERSION = 1
+BATCH = 5000
+APPS = ("auth", "flights", "django_celery_beat")
+# Created by migrations (roles, permissions), so matched by name on restore, not by id.
+GROUP = "auth.group"
+PERMISSION = "auth.permission"
+SKIPPED = {PERMISSION, "auth.group_permissions"}
+
+
+class RestoreError(Exception):
+    """The backup cannot be restored here; the message says why."""
+
+
+def label(model) -> str:
+    return model._meta.label_lower
+
+
+def backed_up_models() -> list[type[models.Model]]:
+    """Every table of the tracker's apps, m2m tables included, parents before children."""
+    found = []
+    for app_label in APPS:
+        for model in apps.get_app_config(app_label).get_models(include_auto_created=True):
+            if label(model) not in SKIPPED and not model._meta.proxy:
+                found.append(model)
+    return _parents_first(found)
+
+
+def _parents_first(found: list) -> list:
+    ordered: list = []
+    remaining = list(found)
+    for _ in range(len(found) + 1):
+        if not remaining:
+            break
+        for model in list(remaining):
+            parents = {
+                field.related_model
+                for field in model._meta.concrete_fields
+                if field.is_relation and field.related_model is not model
+            }
+            if not (parents & set(remaining)):
+                ordered.append(model)
+                remaining.remove(model)
+    return ordered + remaining
+
+
+def _rows(model) -> Iterator[dict]:
+    fields = [field.attname for field in model._meta.concrete_fields]
+    yield from model._default_manager.order_by("pk").values(*fields).iterator(chunk_size=BATCH)
+
+
+def _file_fields(model) -> list[str]:
+    return [f.attname for f in model._meta.concrete_fields if isinstance(f, models.FileField)]
+
+
+def export_all(path: Path) -> dict[str, int]:
+    """Write the whole database (and uploaded files) to the zip at `path`; return the counts."""
+    from flights.exports import write_flightlog
+    from flights.models import Leg
+
+    counts: dict[str, int] = {}
+    media: set[str] = set()
+    with zipfile.ZipFile(path, "w", compression=zipfile.ZIP_DEFLATED) as archive:
+        # One snapshot for every table: the files agree with each other.
+        with transaction.atomic():
+            if connection.vendor == "postgresql":
+                with connection.cursor() as cursor:
+                    cursor.execute("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ READ ONLY")
+            with archive.open("flightlog.csv", "w") as raw:
+                text = io.TextIOWrapper(raw, encoding="utf-8", newline="")
+                counts["flightlog.csv"] = write_flightlog(Leg.objects.all(), text)
+                text.flush()
+                text.detach()
+            for model in backed_up_models():
+                counts[label(model)] = _write_model(archive, model, media)
+            if GROUP in counts:
+                archive.writestr("auth.group_permissions.json", json.dumps(_group_permissions()))
+                archive.writestr("auth.permission_keys.json", json.dumps(_permission_keys()))
+        for name in sorted(media):
+            if default_storage.exists(name):
+                with default_storage.open(name, "rb") as handle:
+                    archive.writestr(f"media/{name}", handle.read())
+        manifest = {
+            "format": FORMAT_VERSION,
+            "created_at": datetime.now(UTC).isoformat(),
+            "migrations": _applied_migrations(),
+            "counts": counts,
+            "media_files": len(media),
+        }
+        archive.writestr("manifest.json", json.dumps(manifest, indent=2, sort_keys=True))
+    return counts
+
+
+def _write_model(archive: zipfile.ZipFile, model, media: set[str]) -> int:
+    file_fields = _file_fields(model)
+    count = 0
+    with archive.open(f"{label(model)}.jsonl", "w") as raw:
+        for row in _rows(model):
+            raw.write(json.dumps(row, cls=DjangoJSONEncoder, sort_keys=True).encode() + b"\n")
+            media.update(row[name] for name in file_fields if row[name])
+            count += 1
+    return count
+
+
+def _group_permissions() -> dict[str, list[str]]:
+    from django.contrib.auth.models import Group
+
+    return {
+        group.name: sorted(
+            f"{p.content_type.app_label}.{p.codename}"
+            for p in group.permissions.select_related("content_type")
+        )
+        for group in Group.objects.prefetch_related("permissions")
+    }
+
+
+def _permission_keys() -> dict[int, str]:
+    from django.contrib.auth.models import Permission
+
+    return {
+        p.pk: f"{p.content_type.app_label}.{p.codename}"
+        for p in Permission.objects.select_related("content_type")
+    }
+
+
+def _applied_migrations() -> dict[str, str]:
+    latest: dict[str, str] = {}
+    for app_label, name in MigrationRecorder(connection).applied_migrations():
+        if app_label in APPS and name > latest.get(app_label, ""):
+            latest[app_label] = name
+    return latest
+
+
+def import_all(path: Path) -> dict[str, int]:
+    """Restore a zip written by `export_all` into a freshly migrated database; return counts."""
+    with zipfile.ZipFile(path) as archive:
+        names = set(archive.namelist())
+        if "manifest.json" not in names:
+            raise RestoreError(f"{path} is not a tracker backup: it has no manifest.json")
+        manifest = json.loads(archive.read("manifest.json"))
+        if manifest.get("format") != FORMAT_VERSION:
+            raise RestoreError(f"backup format {manifest.get('format')!r} is not supported")
+        models_here = backed_up_models()
+        _refuse_unless_empty(models_here)
+        counts: dict[str, int] = {}
+        with transaction.atomic():
+            remap = {
+                GROUP: _restore_groups(archive, names),
+                PERMISSION: _permission_ids(archive, names),
+            }
+            for model in models_here:
+                member = f"{label(model)}.jsonl"
+                if label(model) == GROUP or member not in names:
+                    continue
+                counts[label(model)] = _restore_model(archive, member, model, remap)
+            _reset_sequences(models_here)
+            for name, count in manifest["counts"].items():
+                if name.endswith(".csv") or name == GROUP:
+                    continue
+                if counts.get(name, 0) != count:
+                    raise RestoreError(f"{name}: restored {counts.get(name, 0)} of {count} rows")
+        for member in sorted(n for n in names if n.startswith("media/")):
+            target = member.removeprefix("media/")
+            if not default_storage.exists(target):
+                default_storage.save(target, ContentFile(archive.read(member)))
+    counts[GROUP] = len(remap[GROUP])
+    return counts
+
+
+def _refuse_unless_empty(models_here) -> None:
+    busy = {
+        label(model): model._default_manager.count()
+        for model in models_here
+        if label(model) != GROUP and model._default_manager.exists()
+    }
+    if busy:
+        listed = ", ".join(f"{name} ({count})" for name, count in sorted(busy.items()))
+        raise RestoreError(
+            f"the database is not empty: {listed}. Restore into a freshly migrated database."
+        )
+
+
+def _restore_groups(archive: zipfile.ZipFile, names: set[str]) -> dict[int, int]:
+    """Groups by name (the roles migration already made some); old id -> new id."""
+    from django.contrib.auth.models import Group, Permission
+
+    ids: dict[int, int] = {}
+    if f"{GROUP}.jsonl" not in names:
+        return ids
+    for line in archive.open(f"{GROUP}.jsonl"):
+        row = json.loads(line)
+        group, _ = Group.objects.get_or_create(name=row["name"])
+        ids[row["id"]] = group.pk
+    if "auth.group_permissions.json" in names:
+        for name, perms in json.loads(archive.read("auth.group_permissions.json")).items():
+            wanted = [tuple(p.split(".", 1)) for p in perms]
+            found = [
+                p
+                for p in Permission.objects.select_related("content_type")
+                if (p.content_type.app_label, p.codename) in set(wanted)
+            ]
+            Group.objects.get(name=name).permissions.add(*found)
+    return ids
+
+
+def _permission_ids(archive: zipfile.ZipFile, names: set[str]) -> dict[int, int]:
+    """Old permission id -> this database's id, by app label and codename."""
+    from django.contrib.auth.models import Permission
+
+    if "auth.permission_keys.json" not in names:
+        return {}
+    here = {
+        f"{p.content_type.app_label}.{p.codename}": p.pk
+        for p in Permission.objects.select_related("content_type")
+    }
+    keys = json.loads(archive.read("auth.permission_keys.json"))
+    return {int(old): here[key] for old, key in keys.items() if key in here}
+
+
+def _restore_model(archive, member: str, model, remap: dict[str, dict[int, int]]) -> int:
+    fields = {field.attname: field for field in model._meta.concrete_fields}
+    remapped = {
+        f.attname: remap[label(f.related_model)]
+        for f in model._meta.concrete_fields
+        if f.is_relation and f.related_model is not None and label(f.related_model) in remap
+    }
+    count = 0
+    batch: list = []
+    for line in archive.open(member):
+        row = json.loads(line)
+        values = {name: fields[name].to_python(value) for name, value in row.items()}
+        missing = [c for c, ids in remapped.items() if values.get(c) not in ids]
+        if any(values.get(c) is not None for c in missing):
+            continue  # a permission this database does not have: nothing to attach it to
+        for column, ids in remapped.items():
+            if values.get(column) is not None:
+                values[column] = ids[values[column]]
+        batch.append(model(**values))
+        if len(batch) >= BATCH:
+            model._default_manager.bulk_create(batch)
+            count += len(batch)
+            batch = []
+    if batch:
+        model._default_manager.bulk_create(batch)
+        count += len(batch)
+    return count
+
+
+def _reset_sequences(models_here) -> None:
+    statements = connection.ops.sequence_reset_sql(no_style(), models_here)
+    if statements:
+        with connection.cursor() as cursor:
+            for sql in statements:
+                cursor.execute(sql)
