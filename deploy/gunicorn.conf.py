@@ -30,6 +30,8 @@ max_requests = _int("WEB_MAX_REQUESTS", 2000)
 max_requests_jitter = 200
 # Heartbeat files on tmpfs: a container's overlay filesystem can stall workers under load.
 worker_tmp_dir = "/dev/shm" if os.path.isdir("/dev/shm") else None  # noqa: S108
+# No control socket (gunicorn 24+): one per home directory clashes when several masters run.
+control_socket_disable = True
 # Only the TLS proxy in front may set X-Forwarded-* (see BEHIND_TLS_PROXY in settings).
 forwarded_allow_ips = os.environ.get("FORWARDED_ALLOW_IPS", "127.0.0.1")
 
@@ -74,6 +76,7 @@ logconfig_dict = {
             "stream": "ext://sys.stdout",
         },
     },
+    "root": {"handlers": ["error"], "level": "INFO"},
     "loggers": {
         "gunicorn.error": {"handlers": ["error"], "level": loglevel.upper(), "propagate": False},
         "gunicorn.access": {"handlers": ["access"], "level": "INFO", "propagate": False},

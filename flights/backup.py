@@ -18,7 +18,8 @@ import io
 import json
 import zipfile
 from collections.abc import Iterator
-from datetime import UTC, datetime
+from contextlib import contextmanager
+from datetime import UTC, datetime, time
 from pathlib import Path
 
 from django.apps import apps
@@ -36,6 +37,15 @@ APPS = ("auth", "flights", "django_celery_beat")
 GROUP = "auth.group"
 PERMISSION = "auth.permission"
 SKIPPED = {PERMISSION, "auth.group_permissions"}
+
+
+class _Encoder(DjangoJSONEncoder):
+    """DjangoJSONEncoder, but keeping microseconds: a backup must give back the same times."""
+
+    def default(self, o):
+        if isinstance(o, datetime | time):
+            return o.isoformat()
+        return super().default(o)
 
 
 class RestoreError(Exception):
@@ -92,8 +102,9 @@ def export_all(path: Path) -> dict[str, int]:
     media: set[str] = set()
     with zipfile.ZipFile(path, "w", compression=zipfile.ZIP_DEFLATED) as archive:
         # One snapshot for every table: the files agree with each other.
+        outermost = not connection.in_atomic_block
         with transaction.atomic():
-            if connection.vendor == "postgresql":
+            if connection.vendor == "postgresql" and outermost:
                 with connection.cursor() as cursor:
                     cursor.execute("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ READ ONLY")
             with archive.open("flightlog.csv", "w") as raw:
@@ -126,7 +137,7 @@ def _write_model(archive: zipfile.ZipFile, model, media: set[str]) -> int:
     count = 0
     with archive.open(f"{label(model)}.jsonl", "w") as raw:
         for row in _rows(model):
-            raw.write(json.dumps(row, cls=DjangoJSONEncoder, sort_keys=True).encode() + b"\n")
+            raw.write(json.dumps(row, cls=_Encoder, sort_keys=True).encode() + b"\n")
             media.update(row[name] for name in file_fields if row[name])
             count += 1
     return count
@@ -182,7 +193,8 @@ def import_all(path: Path) -> dict[str, int]:
                 member = f"{label(model)}.jsonl"
                 if label(model) == GROUP or member not in names:
                     continue
-                counts[label(model)] = _restore_model(archive, member, model, remap)
+                with _stored_timestamps(model):
+                    counts[label(model)] = _restore_model(archive, member, model, remap)
             _reset_sequences(models_here)
             for name, count in manifest["counts"].items():
                 if name.endswith(".csv") or name == GROUP:
@@ -231,6 +243,23 @@ def _restore_groups(archive: zipfile.ZipFile, names: set[str]) -> dict[int, int]
             ]
             Group.objects.get(name=name).permissions.add(*found)
     return ids
+
+
+@contextmanager
+def _stored_timestamps(model):
+    """Keep created/updated times as backed up: auto_now fields would stamp them with now."""
+    stamped = [
+        (field, field.auto_now, field.auto_now_add)
+        for field in model._meta.concrete_fields
+        if getattr(field, "auto_now", False) or getattr(field, "auto_now_add", False)
+    ]
+    for field, _, _ in stamped:
+        field.auto_now = field.auto_now_add = False
+    try:
+        yield
+    finally:
+        for field, auto_now, auto_now_add in stamped:
+            field.auto_now, field.auto_now_add = auto_now, auto_now_add
 
 
 def _permission_ids(archive: zipfile.ZipFile, names: set[str]) -> dict[int, int]:

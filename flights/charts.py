@@ -7,6 +7,7 @@ JSON shipped with each page stays small.
 
 import datetime as dt
 import math
+import re
 from collections.abc import Iterable, Mapping
 
 import plotly.graph_objects as go
@@ -347,3 +348,41 @@ def flight_map(legs: Iterable[Mapping]) -> go.Figure:
         )
     )
     return _geo_layout(fig, height=420, fit=True)
+
+
+_PLOTLY_CSS_RULES = re.compile(
+    r'(\w+)=\{("X,X div":.*?)\};for\((\w+) in \1\)\w+=\3\.replace\(/\^,/," ,"\)'
+    r'\.replace\(/X/g,"([^"]+)"\)\.replace\(/Y/g,"([^"]+)"\)',
+    re.S,
+)
+_JS_PAIR = re.compile(
+    r"""(?:"((?:[^"\\]|\\.)*)"|'((?:[^'\\]|\\.)*)'|([A-Za-z_$][\w$]*))\s*:\s*"""
+    r"""(?:"((?:[^"\\]|\\.)*)"|'((?:[^'\\]|\\.)*)')"""
+)
+
+
+_JS_ESCAPE = re.compile(r"\\(.)")
+
+
+def plotly_css(plotly_js: str) -> str:
+    """The stylesheet plotly.js would otherwise inject as an inline <style> (blocked by our CSP).
+
+    Read from the bundled plotly.min.js itself, so the static copy can be checked against the
+    installed Plotly (tests/test_charts.py) and regenerated on upgrade (docs/dashboard.md).
+    """
+    found = _PLOTLY_CSS_RULES.search(plotly_js)
+    if not found:
+        raise ValueError("plotly.min.js no longer holds its style rules where expected")
+    body, plot_scope, notifier_scope = found.group(2), found.group(4), found.group(5)
+    rules = []
+    for pair in _JS_PAIR.findall(body):
+        key = next(part for part in pair[:3] if part)
+        value = pair[3] or pair[4]
+        selector = (
+            (key.replace(",", " ,") if key.startswith(",") else key)
+            .replace("X", plot_scope)
+            .replace("Y", notifier_scope)
+        )
+        declarations = _JS_ESCAPE.sub(r"\1", value)
+        rules.append(f"{selector}{{{declarations}}}")
+    return "\n".join(rules) + "\n"

@@ -225,9 +225,8 @@ def _apply_people(flight: Flight) -> None:
         high = low
     methods = sorted({PeopleMethod(f["people_method"]).label.lower() for f in figures})
     ids = ", ".join(f"#{f['pk']}" for f in figures)
-    flight.set_estimate(
-        low, high, f"{' and '.join(methods)} by volunteers (sightings {ids})", Basis.ESTIMATED
-    )
+    who = "by a volunteer (sighting" if len(figures) == 1 else "by volunteers (sightings"
+    flight.set_estimate(low, high, f"{' and '.join(methods)} {who} {ids})", Basis.ESTIMATED)
 
 
 def recompute_flight(flight: Flight, verified: bool = False) -> dict:
@@ -316,7 +315,9 @@ def _approve_into(
 ) -> Flight:
     source = _volunteer_source(sighting)
     FlightSource.objects.get_or_create(
-        flight=flight, source=source, defaults={"note": "volunteer sighting"}
+        flight=flight,
+        source=source,
+        defaults={"note": f"{sighting.get_event_display().lower()} at {sighting.airport.code}"},
     )
     sighting.status = SightingStatus.APPROVED
     sighting.flight, sighting.leg, sighting.source = flight, leg, source

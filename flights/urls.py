@@ -1,7 +1,7 @@
 from django.urls import path
 
 from flights.api import views as api_views
-from flights.views import accounts, dashboard, exports, health, records, sightings
+from flights.views import accounts, dashboard, exports, health, imports, records, sightings
 
 app_name = "flights"
 
@@ -35,6 +35,11 @@ urlpatterns = [
     ),
     path("moderation/<int:pk>/duplicate/", sightings.sighting_duplicate, name="sighting_duplicate"),
     path("moderation/<int:pk>/reject/", sightings.sighting_reject, name="sighting_reject"),
+    # imports (staff)
+    path("imports/", imports.import_list, name="imports"),
+    path("imports/<int:pk>/", imports.import_detail, name="import_detail"),
+    path("imports/<int:pk>/status.json", imports.import_status, name="import_status"),
+    path("imports/<int:pk>/rejected.csv", imports.import_rejected_csv, name="import_rejected_csv"),
     # accounts (invitation-only sign-up; login etc. are django.contrib.auth.urls)
     path("accounts/invitations/", accounts.invitation_list, name="invitation_list"),
     path("accounts/invite/<str:token>/", accounts.invitation_accept, name="invitation_accept"),

@@ -37,6 +37,11 @@ ACCESS: dict[str, str] = {
     "flights:sighting_create_flight": "moderator",
     "flights:sighting_duplicate": "moderator",
     "flights:sighting_reject": "moderator",
+    # imports (staff)
+    "flights:imports": "staff",
+    "flights:import_detail": "staff",
+    "flights:import_status": "staff",
+    "flights:import_rejected_csv": "staff",
     # accounts (no open sign-up: invitations only)
     "flights:invitation_list": "admin",
     "flights:invitation_accept": "public",  # needs a valid single-use token

@@ -49,6 +49,11 @@ def make_user(db):
     from django.contrib.auth.hashers import make_password
     from django.contrib.auth.models import Group, User
 
+    from flights.permissions import setup_roles
+
+    if not Group.objects.filter(name="volunteer", permissions__isnull=False).exists():
+        setup_roles()  # a transactional test flushed the groups the migration made
+
     def make(username: str, *roles: str, password: str = "a-long-test-password", **fields):
         # Hashing is slow by design: hash each password once per session, not once per user.
         if password not in _PASSWORD_HASHES:

@@ -507,3 +507,11 @@ def test_flight_detail_query_count_does_not_grow_with_legs_or_sources(
         response = client.get(reverse("flights:api_flight", args=[flight.pk]))
     assert response.status_code == 200
     assert len(response.json()["sources"]) == size + 1
+
+
+def test_a_nul_character_is_a_400_or_404_not_a_500(client, db):
+    response = get(client, reverse("flights:api_airports"), code="AE\x00X")
+    assert response.status_code == 400
+    assert response.json()["errors"][0]["parameter"] == "code"
+    assert get(client, FLIGHTS, aircraft="N\x00").status_code == 400
+    assert get(client, "/api/v1/airports/AE%00X/").status_code == 404

@@ -1,4 +1,4 @@
-"""export_all writes everything; import_all loads it into an empty database with the same records."""
+"""export_all writes everything; import_all loads it into an empty database: the same records."""
 
 import csv
 import datetime as dt
@@ -103,7 +103,10 @@ def snapshot() -> dict[str, list]:
 def empty_the_database() -> None:
     tables = [m._meta.db_table for m in backed_up_models() if label(m) != GROUP]
     with connection.cursor() as cursor:
+        # The test's transaction holds deferred foreign-key checks; settle them first.
+        cursor.execute("SET CONSTRAINTS ALL IMMEDIATE")
         cursor.execute(f"TRUNCATE {', '.join(tables)} RESTART IDENTITY CASCADE")
+        cursor.execute("SET CONSTRAINTS ALL DEFERRED")
 
 
 def test_the_export_holds_every_leg_as_a_flight_log_and_every_table(db, reference_data, tmp_path):

@@ -1,8 +1,13 @@
 """Chart builders are pure: plain data in, a Plotly figure out. No database here."""
 
 import datetime as dt
+import re
+from pathlib import Path
 
+import plotly
 import pytest
+from django.contrib.staticfiles import finders
+from django.template.loader import get_template
 
 from flights import charts
 
@@ -97,3 +102,24 @@ def test_figures_ship_without_a_template_to_stay_small():
     fig = charts.monthly_counts([{"month": dt.date(2024, 1, 1), "n": 3}])
     assert fig.layout.template.layout.to_plotly_json() == {}
     assert len(fig.to_json()) < 2000
+
+
+def plotly_js() -> str:
+    return (Path(plotly.__file__).parent / "package_data" / "plotly.min.js").read_text()
+
+
+def test_the_static_plotly_stylesheet_matches_the_installed_plotly():
+    """Regenerate static/vendor/plotly-css/plotly.css as docs/dashboard.md says if this fails."""
+    css = charts.plotly_css(plotly_js())
+    assert ".js-plotly-plot .plotly .main-svg{position:absolute;top:0;left:0;" in css
+    assert finders.find("vendor/plotly-css/plotly.css")
+    assert Path(finders.find("vendor/plotly-css/plotly.css")).read_text() == css
+
+
+def test_the_page_pre_empts_every_inline_style_plotly_would_inject():
+    scripts = get_template("flights/dashboard/scripts.html").template.source
+    injected = re.findall(r'document\.getElementById\("([0-9a-f]{64})"\)', plotly_js())
+    assert injected, "plotly.min.js injects no hashed stylesheet any more"
+    for style_id in set(injected):
+        assert f'id="{style_id}"' in scripts
+    assert 'id="plotly.js-style-global" class="no-inline-styles"' in scripts

@@ -142,6 +142,7 @@ MIDDLEWARE = [
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "axes.middleware.AxesMiddleware",
+    "flights.middleware.DatabaseUnavailableMiddleware",
 ]
 
 AUTHENTICATION_BACKENDS = [

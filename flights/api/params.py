@@ -88,6 +88,14 @@ def active_filters(query: QueryDict) -> dict:
     }
 
 
+def text(query: QueryDict, name: str) -> str:
+    """A plain text parameter, trimmed; a NUL character (which PostgreSQL refuses) is a 400."""
+    value = query.get(name, "")
+    if "\x00" in value:
+        raise BadParameters([error(name, value, f"“{name}” contains a NUL character.")])
+    return value.strip()
+
+
 def _positive_int(query: QueryDict, name: str, default: int, maximum: int | None) -> int:
     raw = query.get(name, "").strip()
     if raw == "":

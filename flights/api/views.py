@@ -151,10 +151,10 @@ def airport_list(request):
     params.reject_unknown(request.GET, ("code", "country", *params.PAGINATION_PARAMETERS))
     number, size = params.pagination(request.GET)
     airports = Airport.objects.order_by("icao")
-    code = request.GET.get("code", "").strip()
+    code = params.text(request.GET, "code")
     if code:
         airports = airports.by_code(code)
-    country = request.GET.get("country", "").strip().upper()
+    country = params.text(request.GET, "country").upper()
     if country:
         if len(country) != 2 or not country.isascii() or not country.isalpha():
             raise params.BadParameters(
@@ -174,7 +174,7 @@ def airport_list(request):
 @api_view
 def airport_detail(request, code: str):
     params.reject_unknown(request.GET, ())
-    airport = Airport.objects.resolve(code)
+    airport = None if "\x00" in code else Airport.objects.resolve(code)
     if airport is None:
         return params.not_found(f"No airport has the code “{code}”.")
     return JsonResponse(airport_dict(airport))

@@ -26,7 +26,7 @@ from flights.models import (
     Source,
 )
 
-from .base import Importer, clip
+from .base import Importer, clip, insert_objects, insert_rows
 from .flightlog import _chunks, parse_date
 
 DATA = Path(__file__).resolve().parent.parent / "data" / "arts_countries.csv"
@@ -104,10 +104,12 @@ class ArtsImporter(Importer):
 
     def reset(self) -> None:
         self.missions: dict[str, Mission] = {}
-        self._dates: dict[str, dt.date | None] = {}
-        self._codes: dict[str, int | None] = {}
-        self.blank_booleans: Counter = Counter()
         self.conflicts: set[str] = set()
+        # Rows repeat the same few values endlessly: each distinct (mission, date, pickup,
+        # drop-off) and each distinct (R-T, Juvenile, StrikeFromList) is validated once.
+        self._segments: dict[tuple, list | tuple] = {}
+        self._flags: dict[tuple, tuple] = {}
+        self._countries: dict[str, str] = {}
 
     def start(self, index: dict[str, int]) -> None:
         super().start(index)
@@ -116,112 +118,118 @@ class ArtsImporter(Importer):
             if self.pos[name] is None:
                 self.report.warn(f"no {name} column: counted as not given")
         self.width = max(index.values()) + 1
+        # Absent optional columns read as an always-empty extra cell.
+        blank = self.width
+        self._seg_pos = [self.pos[n] for n in ("MissionID", "MissionDate", "PULOC", "DropLoc")]
+        self._flag_pos = [
+            blank if self.pos[n] is None else self.pos[n]
+            for n in ("R-T", "Juvenile", "StrikeFromList")
+        ]
+        self._country_pos = self.pos["CountryOfCitizenship"]
+        if self._country_pos is None:
+            self._country_pos = blank
+        self._number_pos = self.pos["MissionNumber"]
 
     def row(self, line: int, cells: list[str]) -> None:
-        if len(cells) < self.width:
-            cells = cells + [""] * (self.width - len(cells))
-        pos = self.pos
+        if len(cells) <= self.width:
+            cells = cells + [""] * (self.width + 1 - len(cells))
+        a, b, c, d = self._seg_pos
+        key = (cells[a], cells[b], cells[c], cells[d])
+        segment = self._segments.get(key)
+        if segment is None:
+            segment = self._segments[key] = self._check_segment(line, key, cells)
+        r, j, k = self._flag_pos
+        fkey = (cells[r], cells[j], cells[k])
+        flags = self._flags.get(fkey)
+        if flags is None:
+            flags = self._flags[fkey] = self._check_flags(fkey)
+        if type(segment) is tuple or len(flags) == 1:
+            errors = []
+            if type(segment) is tuple:
+                errors += segment
+            if len(flags) == 1:
+                errors += flags[0]
+            self.report.reject(line, errors)
+            return
+        removal, juvenile, struck = flags
+        segment[PEOPLE] += 1
+        if struck:
+            # A struck person did not fly: counted apart, not as a removal, transfer or juvenile.
+            segment[STRUCK] += 1
+        else:
+            segment[REMOVALS if removal else TRANSFERS] += removal is not None
+            if juvenile:
+                segment[JUVENILES] += 1
+            raw = cells[self._country_pos]
+            name = self._countries.get(raw)
+            if name is None:
+                name = self._countries[raw] = " ".join(raw.split()).upper()[:120] or NO_COUNTRY
+            segment[5][name] += 1
+        self.report.accepted += 1
+
+    def _check_segment(self, line: int, key: tuple, cells: list[str]) -> list | tuple:
+        """The segment counters for a valid (mission, date, pickup, drop-off), else its errors."""
+        raw_id, raw_date, raw_pu, raw_do = (value.strip() for value in key)
         errors = []
-
-        mission_id = cells[pos["MissionID"]].strip()
-        if not mission_id:
+        if not raw_id:
             errors.append(("MissionID", "", "missing mission id"))
-        elif len(mission_id) > 50:
-            errors.append(("MissionID", mission_id, "a mission id has at most 50 characters"))
-
-        raw_date = cells[pos["MissionDate"]].strip()
-        day = self._dates.get(raw_date, False)
-        if day is False:
-            day = self._dates[raw_date] = parse_date(raw_date) if raw_date else None
+        elif len(raw_id) > 50:
+            errors.append(("MissionID", raw_id, "a mission id has at most 50 characters"))
+        day = parse_date(raw_date) if raw_date else None
         if day is None:
-            if raw_date:
-                errors.append(
-                    ("MissionDate", raw_date, f'unreadable date "{raw_date}": '
-                     "use YYYY-MM-DD or M/D/YYYY")
-                )  # fmt: skip
-            else:
-                errors.append(("MissionDate", "", "missing date"))
-
+            message = (
+                f'unreadable date "{raw_date}": use YYYY-MM-DD or M/D/YYYY'
+                if raw_date
+                else "missing date"
+            )
+            errors.append(("MissionDate", raw_date, message))
         ends = []
-        for col in ("PULOC", "DropLoc"):
-            code = cells[pos[col]].strip()
-            pk = self._codes.get(code, False)
-            if pk is False:
-                pk = self._codes[code] = self.airports.resolve(code) if code else None
+        for col, code in (("PULOC", raw_pu), ("DropLoc", raw_do)):
+            pk = self.airports.resolve(code) if code else None
             if pk is None:
                 message = f'unknown airport code "{code}"' if code else "missing airport code"
                 errors.append((col, code, message))
             ends.append(pk)
+        if errors:
+            return tuple(errors)
+        number = cells[self._number_pos].strip() if self._number_pos is not None else ""
+        mission = self.missions.get(raw_id)
+        if mission is None:
+            mission = self.missions[raw_id] = Mission(number, day, line)
+        elif (mission.date != day or mission.number != number) and raw_id not in self.conflicts:
+            self.conflicts.add(raw_id)
+            self.report.warn(
+                f"line {line}: mission {raw_id} has another date or number than on line "
+                f"{mission.line}; the first is kept"
+            )
+        pair = (ends[0], ends[1])
+        segment = mission.segments.get(pair)
+        if segment is None:
+            segment = mission.segments[pair] = [0, 0, 0, 0, 0, Counter()]
+        return segment
 
-        removal = transfer = False
-        p = pos["R-T"]
-        if p is not None:
-            rt = cells[p].strip().upper()
-            if rt == "R":
-                removal = True
-            elif rt == "T":
-                transfer = True
-            elif rt:
-                errors.append(
-                    ("R-T", rt, f'"{clip(rt, 20)}" is neither R (removal) nor T (transfer)')
-                )
-
-        flags = []
-        for col in ("Juvenile", "StrikeFromList"):
-            p = pos[col]
-            raw = cells[p].strip() if p is not None else ""
+    def _check_flags(self, fkey: tuple) -> tuple:
+        """(removal: True/False/None, juvenile, struck), or a 1-tuple of errors."""
+        raw_rt, raw_juv, raw_struck = (value.strip() for value in fkey)
+        errors = []
+        rt = raw_rt.upper()
+        removal = {"R": True, "T": False, "": None}.get(rt)
+        if removal is None and rt:
+            errors.append(("R-T", rt, f'"{clip(rt, 20)}" is neither R (removal) nor T (transfer)'))
+        values = []
+        for col, raw in (("Juvenile", raw_juv), ("StrikeFromList", raw_struck)):
             if not raw:
-                if p is not None:
-                    self.blank_booleans[col] += 1
-                flags.append(False)
+                values.append(False)
                 continue
-            flag = BOOLEANS.get(raw)
-            if flag is None:
-                flag = BOOLEANS.get(raw.lower())
+            flag = BOOLEANS.get(raw, BOOLEANS.get(raw.lower()))
             if flag is None:
                 errors.append(
                     (col, raw, f'not a yes/no value "{clip(raw, 20)}": use true/false, Y/N or 1/0')
                 )
-            flags.append(flag)
-
+            values.append(flag)
         if errors:
-            self.report.reject(line, errors)
-            return
-
-        mission = self.missions.get(mission_id)
-        number = cells[pos["MissionNumber"]].strip() if pos["MissionNumber"] is not None else ""
-        if mission is None:
-            mission = self.missions[mission_id] = Mission(number, day, line)
-        elif (mission.date != day or mission.number != number) and mission_id not in self.conflicts:
-            self.conflicts.add(mission_id)
-            self.report.warn(
-                f"line {line}: mission {mission_id} has another date or number than on line "
-                f"{mission.line}; the first is kept"
-            )
-        key = (ends[0], ends[1])
-        segment = mission.segments.get(key)
-        if segment is None:
-            segment = mission.segments[key] = [0, 0, 0, 0, 0, Counter()]
-        juvenile, struck = flags
-        segment[PEOPLE] += 1
-        if struck:
-            segment[STRUCK] += 1
-        else:
-            # A struck person did not fly: counted apart, not as a removal, transfer or juvenile.
-            if removal:
-                segment[REMOVALS] += 1
-            elif transfer:
-                segment[TRANSFERS] += 1
-            if juvenile:
-                segment[JUVENILES] += 1
-            p = pos["CountryOfCitizenship"]
-            name = " ".join(cells[p].split()).upper() if p is not None else ""
-            segment[5][name[:120] or NO_COUNTRY] += 1
-        self.report.accepted += 1
-
-    def finish_reading(self) -> None:
-        for col, n in sorted(self.blank_booleans.items()):
-            self.report.warn(f"{n} rows have no {col} value: counted as no")
+            return (tuple(errors),)
+        return (removal, values[0], values[1])
 
     # --- writing -----------------------------------------------------------------------------
 
@@ -234,6 +242,12 @@ class ArtsImporter(Importer):
             "citizenship_counts": {"created": 0, "updated": 0, "unchanged": 0, "deleted": 0},
             "sources": {"created": 0, "updated": 0, "unchanged": 0},
         }
+        # Rows rejected for their flags may have opened a segment they never counted in.
+        for mid in list(self.missions):
+            mission = self.missions[mid]
+            mission.segments = {k: v for k, v in mission.segments.items() if v[PEOPLE]}
+            if not mission.segments:
+                del self.missions[mid]
         codes = country_codes()
         unknown: Counter = Counter()
         for mission in self.missions.values():
@@ -276,7 +290,10 @@ class ArtsImporter(Importer):
                     setattr(flight, field, value)
             if diff:
                 changed[flight.pk] = diff
-        created = Flight.objects.bulk_create(new, batch_size=2000)
+        insert_objects(Flight, new)
+        created = []
+        for chunk in _chunks([f.external_ref for f in new], 2000):
+            created += Flight.objects.filter(external_ref__in=chunk).only("id", "external_ref")
         if changed:
             rows = [f for f in existing.values() if f.pk in changed]
             for flight in rows:
@@ -294,10 +311,20 @@ class ArtsImporter(Importer):
             defaults={"publisher": "U.S. Immigration and Customs Enforcement (FOIA release)"},
         )
         counts["sources"]["created" if made else "unchanged"] += 1
-        FlightSource.objects.bulk_create(
-            [FlightSource(flight_id=pk, source=source) for pk in flight_of.values()],
-            ignore_conflicts=True,
-            batch_size=5000,
+        linked = set()
+        for chunk in _chunks(list(flight_of.values()), 5000):
+            linked.update(
+                FlightSource.objects.filter(source=source, flight_id__in=chunk).values_list(
+                    "flight_id", flat=True
+                )
+            )
+        insert_objects(
+            FlightSource,
+            [
+                FlightSource(flight_id=pk, source_id=source.pk, note="")
+                for pk in flight_of.values()
+                if pk not in linked
+            ],
         )
 
         label = f"import #{run.pk} ({run.file_name or run.url})"[:200]
@@ -321,7 +348,7 @@ class ArtsImporter(Importer):
                     changes={"import_run": run.pk, "flight": changed.get(pk, {})},
                 )
             )
-        FlightChange.objects.bulk_create(history, batch_size=2000)
+        insert_objects(FlightChange, history)
         counts["flights"]["created"] = len(created)
         counts["flights"]["updated"] = len(history) - len(created)
         counts["flights"]["unchanged"] = len(flight_of) - len(history)
@@ -391,7 +418,14 @@ class ArtsImporter(Importer):
                 counts["passenger_segments"]["unchanged"] += 1
         for chunk in _chunks(stale, 2000):
             PassengerSegment.objects.filter(id__in=chunk).delete()
-        PassengerSegment.objects.bulk_create(new, batch_size=2000)
+        insert_rows(
+            PassengerSegment,
+            ["flight_id", "pickup_id", "dropoff_id", *fields],
+            [
+                (p.flight_id, p.pickup_id, p.dropoff_id, *(getattr(p, f) for f in fields))
+                for p in new
+            ],
+        )
         PassengerSegment.objects.bulk_update(update, fields, batch_size=1000)
         counts["passenger_segments"].update(
             created=len(new), updated=len(update), deleted=len(stale)
@@ -420,11 +454,7 @@ class ArtsImporter(Importer):
                 code = codes.get(name)
                 old = old_counts.get((sid, name))
                 if old is None:
-                    new_c.append(
-                        CitizenshipCount(
-                            segment_id=sid, reported_name=name, country_id=code, people=n
-                        )
-                    )
+                    new_c.append((sid, name, code, n))
                     changed_flights.add(key[0])
                 elif old[1] != code or old[2] != n:
                     update_c.append(CitizenshipCount(id=old[0], country_id=code, people=n))
@@ -437,7 +467,9 @@ class ArtsImporter(Importer):
                 changed_flights.add(flight_by_segment[k[0]])
         for chunk in _chunks(stale_c, 2000):
             CitizenshipCount.objects.filter(id__in=chunk).delete()
-        CitizenshipCount.objects.bulk_create(new_c, batch_size=5000)
+        insert_rows(
+            CitizenshipCount, ["segment_id", "reported_name", "country_id", "people"], new_c
+        )
         CitizenshipCount.objects.bulk_update(update_c, ["country", "people"], batch_size=1000)
         counts["citizenship_counts"].update(
             created=len(new_c), updated=len(update_c), deleted=len(stale_c)

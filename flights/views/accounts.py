@@ -1,5 +1,8 @@
 """Accounts: no open sign-up. Admins issue single-use, expiring invitation links."""
 
+import logging
+from smtplib import SMTPException
+
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth import login
@@ -14,6 +17,26 @@ from django.views.decorators.http import require_http_methods
 from flights.forms import InvitationForm, InvitedUserForm
 from flights.models import Invitation
 from flights.permissions import VOLUNTEER, admin_required
+
+log = logging.getLogger(__name__)
+
+
+def _mail_invitation(request, invitation: Invitation, link: str) -> None:
+    try:
+        send_mail(
+            f"Your invitation to {settings.SITE_NAME}",
+            "You are invited to report flight sightings.\n\nCreate your account here (the link "
+            f"works once, until {invitation.expires_at:%Y-%m-%d %H:%M} UTC):\n{link}\n",
+            None,
+            [invitation.email],
+        )
+    except (OSError, SMTPException):
+        log.warning("could not e-mail invitation %s", invitation.pk, exc_info=True)
+        messages.error(
+            request, f"Could not e-mail {invitation.email}: send them the link below yourself."
+        )
+        return
+    messages.success(request, f"Invitation e-mailed to {invitation.email}.")
 
 
 @admin_required
@@ -31,15 +54,7 @@ def invitation_list(request):
             )
             link = request.build_absolute_uri(reverse("flights:invitation_accept", args=[token]))
             if invitation.email:
-                send_mail(
-                    f"Your invitation to {settings.SITE_NAME}",
-                    f"You are invited to report flight sightings.\n\nCreate your account here "
-                    f"(the link works once, until {invitation.expires_at:%Y-%m-%d %H:%M} UTC):"
-                    f"\n{link}\n",
-                    None,
-                    [invitation.email],
-                )
-                messages.success(request, f"Invitation e-mailed to {invitation.email}.")
+                _mail_invitation(request, invitation, link)
             form = InvitationForm()
     else:
         form = InvitationForm()

@@ -1,6 +1,8 @@
 """Volunteers report sightings; moderators turn them into flight records."""
 
 from django.contrib import messages
+from django.contrib.auth.views import redirect_to_login
+from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
 from django.db import models, transaction
 from django.http import FileResponse, Http404, JsonResponse
@@ -47,7 +49,6 @@ def sighting_add(request):
         request,
         "flights/sightings/form.html",
         {"form": form, "photos_lost": photos_lost},
-        status=400 if request.method == "POST" else 200,
     )
 
 
@@ -96,12 +97,8 @@ def sighting_photo(request, pk: int):
     approved = photo.sighting.status == SightingStatus.APPROVED
     if not approved:
         if not request.user.is_authenticated:
-            from django.contrib.auth.views import redirect_to_login
-
             return redirect_to_login(request.get_full_path())
         if not is_moderator(request.user):
-            from django.core.exceptions import PermissionDenied
-
             raise PermissionDenied("Photos are shown to moderators until the sighting is approved.")
     try:
         handle = photo.image.open("rb")

@@ -1,0 +1,92 @@
+"""Server time, queries and size of the exports and the JSON API on a generated data set.
+
+Run by hand against a database of your own filled by `generate_flights`, e.g.:
+
+    createdb -h 127.0.0.1 -U postgres tracker_bench
+    export DATABASE_URL=postgres://postgres@127.0.0.1:5432/tracker_bench
+    .venv/bin/python manage.py migrate && .venv/bin/python manage.py load_airports
+    .venv/bin/python manage.py generate_flights --count 250000 --seed 4
+    ALLOWED_HOSTS=testserver .venv/bin/python benchmarks/bench_exports_api.py
+
+Each URL is requested through Django's test client (no network, no server process): the time is
+the view's, the middleware's and the database's, with the streamed body read to its end.
+"""
+
+import os
+import statistics
+import sys
+import time
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+os.environ.setdefault("DJANGO_SETTINGS_MODULE", "tracker.settings")
+
+import django  # noqa: E402
+
+django.setup()
+
+from django.db import connection  # noqa: E402
+from django.test import Client  # noqa: E402
+from django.test.utils import CaptureQueriesContext  # noqa: E402
+
+from flights.models import Flight, Leg  # noqa: E402
+
+REPEAT = int(os.environ.get("BENCH_REPEAT", "7"))
+
+
+def measure(client: Client, url: str, repeat: int) -> dict:
+    times, queries, size = [], 0, 0
+    for _ in range(repeat):
+        with CaptureQueriesContext(connection) as captured:
+            started = time.perf_counter()
+            response = client.get(url)
+            body = (
+                b"".join(response.streaming_content) if response.streaming else response.content
+            )
+            times.append((time.perf_counter() - started) * 1000)
+        assert response.status_code == 200, (url, response.status_code, body[:300])
+        queries, size = len(captured), len(body)
+    times.sort()
+    return {
+        "p50": statistics.median(times),
+        "p95": times[min(len(times) - 1, round(0.95 * (len(times) - 1)))],
+        "queries": queries,
+        "bytes": size,
+    }
+
+
+def main() -> None:
+    client = Client()
+    flight = Flight.objects.order_by("-leg_count", "id").first()
+    print(f"data: {Flight.objects.count()} flights, {Leg.objects.count()} legs")
+    api = [
+        "/api/v1/flights/",
+        "/api/v1/flights/?country=CN&start=2024-01-01&end=2024-12-31",
+        "/api/v1/flights/?kind=removal&kind=lateral&source=advocacy&page_size=500",
+        "/api/v1/flights/?page=2000",
+        f"/api/v1/flights/{flight.pk}/",
+        "/api/v1/legs/",
+        "/api/v1/legs/?country=GT&start=2025-01-01&page_size=500",
+        "/api/v1/airports/?country=US",
+        "/api/v1/countries/",
+        "/api/v1/openapi.json",
+    ]
+    exports = [
+        "/flights/export.csv?country=CN",
+        "/legs/export.csv?country=CN",
+        "/flights/export.json?start=2025-01-01&end=2025-03-31",
+        "/legs/export.csv?start=2025-01-01&end=2025-03-31",
+        "/flights/export.csv",
+        "/legs/export.csv",
+    ]
+    print(f"{'url':75} {'p50 ms':>8} {'p95 ms':>8} {'queries':>7} {'bytes':>11}")
+    for url, repeat in [*((u, REPEAT) for u in api), *((u, 1) for u in exports)]:
+        result = measure(client, url, repeat)
+        print(
+            f"{url:75} {result['p50']:8.1f} {result['p95']:8.1f} {result['queries']:7d}"
+            f" {result['bytes']:11,d}"
+        )
+
+
+if __name__ == "__main__":
+    main()

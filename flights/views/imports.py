@@ -1,0 +1,90 @@
+"""Staff pages for imports: upload, watch a run progress, download its rejected rows."""
+
+import csv
+from functools import wraps
+
+from django.conf import settings
+from django.contrib.auth.views import redirect_to_login
+from django.core.exceptions import PermissionDenied
+from django.core.paginator import Paginator
+from django.db import transaction
+from django.http import JsonResponse, StreamingHttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.views.decorators.http import require_http_methods, require_safe
+
+from flights.importers.uploads import ImportUploadForm, start_upload
+from flights.models import ImportRun
+
+
+def staff_required(view):
+    """Anonymous users go to the login page; signed-in users who are not staff get 403."""
+
+    @wraps(view)
+    def wrapped(request, *args, **kwargs):
+        if not request.user.is_authenticated:
+            return redirect_to_login(request.get_full_path())
+        if not (request.user.is_active and request.user.is_staff):
+            raise PermissionDenied("Imports are for staff.")
+        return view(request, *args, **kwargs)
+
+    return wrapped
+
+
+@staff_required
+@require_http_methods(["GET", "HEAD", "POST"])
+def import_list(request):
+    if request.method == "POST":
+        form = ImportUploadForm(request.POST, request.FILES)
+        if form.is_valid():
+            with transaction.atomic():
+                run = start_upload(form, request.user)
+            return redirect(run)
+    else:
+        form = ImportUploadForm()
+    runs = Paginator(ImportRun.objects.select_related("started_by", "feed"), 25)
+    page = runs.get_page(request.GET.get("page"))
+    return render(
+        request,
+        "flights/imports/list.html",
+        {"form": form, "page": page, "max_bytes": settings.IMPORT_MAX_UPLOAD_BYTES},
+    )
+
+
+@staff_required
+@require_safe
+def import_detail(request, pk: int):
+    run = get_object_or_404(ImportRun.objects.select_related("started_by", "feed"), pk=pk)
+    rejected = run.rejected_rows.all()[:100]
+    return render(request, "flights/imports/detail.html", {"run": run, "rejected_rows": rejected})
+
+
+@staff_required
+@require_safe
+def import_status(request, pk: int):
+    run = get_object_or_404(ImportRun, pk=pk)
+    return JsonResponse(run.status_payload())
+
+
+class _Echo:
+    def write(self, value):
+        return value
+
+
+@staff_required
+@require_safe
+def import_rejected_csv(request, pk: int):
+    run = get_object_or_404(ImportRun, pk=pk)
+    writer = csv.writer(_Echo())
+
+    def rows():
+        yield writer.writerow(["line", "column", "value", "message"])
+        for row in (
+            run.rejected_rows.order_by("line", "id")
+            .values_list("line", "column", "value", "message")
+            .iterator(chunk_size=2000)
+        ):
+            yield writer.writerow(row)
+
+    response = StreamingHttpResponse(rows(), content_type="text/csv; charset=utf-8")
+    response["Content-Disposition"] = f'attachment; filename="import-{run.pk}-rejected.csv"'
+    return response
