@@ -43,13 +43,13 @@ EVENT_COLOUR = OKABE_ITO["black"]
 
 def _layout(fig: go.Figure, *, height: int = 360, **extra) -> go.Figure:
     extra.setdefault("margin", {"l": 40, "r": 10, "t": 10, "b": 40})
+    extra.setdefault("legend", {"orientation": "h", "y": -0.15, "x": 0})
     fig.update_layout(
         template=go.layout.Template(),
         height=height,
         font={"family": "system-ui, sans-serif", "size": 12, "color": "#1d1d1f"},
         plot_bgcolor="#ffffff",
         paper_bgcolor="#ffffff",
-        legend={"orientation": "h", "y": -0.15, "x": 0},
         hoverlabel={"namelength": -1},
         **extra,
     )
@@ -217,7 +217,12 @@ def monthly_counts(months: Iterable[Mapping], *, label: str = "flights") -> go.F
 
 
 def _geo_layout(fig: go.Figure, *, height: int, fit: bool) -> go.Figure:
-    _layout(fig, height=height, margin={"l": 0, "r": 0, "t": 0, "b": 0})
+    _layout(
+        fig,
+        height=height,
+        margin={"l": 0, "r": 0, "t": 0, "b": 0},
+        legend={"orientation": "h", "y": 0.02, "x": 0, "bgcolor": "rgba(255,255,255,0.7)"},
+    )
     fig.update_geos(
         projection_type="natural earth",
         resolution=110,

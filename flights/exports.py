@@ -66,7 +66,9 @@ def flightlog_row(leg) -> dict[str, str]:
         "callsign": leg.callsign or flight.callsign,
         "operator": flight.operator.name if flight.operator_id else "",
         "aircraft_type": (
-            aircraft.aircraft_type.designator if aircraft and aircraft.aircraft_type_id else ""
+            aircraft.aircraft_type.designator
+            if aircraft and aircraft.aircraft_type_id
+            else (flight.aircraft_type.designator if flight.aircraft_type_id else "")
         ),
         "kind": leg.kind,
         "mission_id": mission_id_of(flight),
@@ -81,6 +83,7 @@ def write_flightlog(legs: QuerySet, out: TextIO, chunk_size: int = 2000) -> int:
     """Stream legs to `out` as a flight-log CSV with a header; return the rows written."""
     qs = legs.select_related(
         "flight__aircraft__aircraft_type",
+        "flight__aircraft_type",
         "flight__operator",
         "departure_airport",
         "arrival_airport",

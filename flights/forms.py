@@ -19,6 +19,7 @@ from flights.models import (
     Airport,
     Flight,
     Leg,
+    PeopleDirection,
     PeopleMethod,
     Sighting,
 )
@@ -150,6 +151,8 @@ class SightingForm(forms.ModelForm):
         self.fields["event"].choices = [
             c for c in self.fields["event"].choices if c[0]
         ]  # radio buttons need no empty choice
+        self.fields["people_direction"].choices = [("", "Not said"), *PeopleDirection.choices]
+        self.fields["people_method"].choices = [("", "Choose how"), *PeopleMethod.choices]
         self.airport: Airport | None = None
 
     def clean_airport_code(self) -> str:

@@ -54,15 +54,21 @@ class Matches:
         return list(seen.values())
 
 
-def _identity_q(regs: set[str], calls: set[str], prefix: str = "") -> models.Q:
-    q = models.Q(pk__in=[])
-    if regs:
-        q |= models.Q(**{f"{prefix}flight__aircraft__registration__in": regs})
-    if calls:
-        q |= models.Q(**{f"{prefix}callsign__in": calls}) | models.Q(
-            **{f"{prefix}flight__callsign__in": calls}
-        )
-    return q
+def _identity_q(regs: set[str], calls: set[str]) -> models.Q:
+    """Legs flown by one of these aircraft or under one of these callsigns."""
+    return (
+        models.Q(flight__aircraft__registration__in=regs)
+        | models.Q(callsign__in=calls)
+        | models.Q(flight__callsign__in=calls)
+    )
+
+
+def _identities(sighting: Sighting) -> tuple[set[str], set[str]]:
+    """Registrations and callsigns a sighting can match: a registration, with or without its
+    dash, is also the callsign of a private flight."""
+    regs = {sighting.registration, sighting.registration.replace("-", "")} - {""}
+    calls = ({sighting.callsign} | {r.replace("-", "") for r in regs}) - {""}
+    return regs, calls
 
 
 def _leg_time(leg: Leg, airport_id: int) -> dt.datetime | None:
@@ -83,35 +89,35 @@ def likely_matches(sightings: list[Sighting]) -> dict[int, Matches]:
     result = {s.pk: Matches() for s in sightings}
     if not sightings:
         return result
-    regs = {s.registration for s in sightings if s.registration}
-    regs |= {r.replace("-", "") for r in regs}
-    calls = {s.callsign for s in sightings if s.callsign} | {
-        s.registration.replace("-", "") for s in sightings if s.registration
-    }
-    airports = {s.airport_id for s in sightings}
-    earliest = min(s.seen_at for s in sightings) - MATCH_WINDOW
-    latest = max(s.seen_at for s in sightings) + MATCH_WINDOW
+    # One OR-ed condition per sighting (its airport, its own window, its own identities), so
+    # PostgreSQL reads a few index ranges instead of every leg between the oldest and newest.
+    leg_filter = models.Q(pk__in=[])
+    sighting_filter = models.Q(pk__in=[])
+    for sighting in sightings:
+        regs, calls = _identities(sighting)
+        lo, hi = sighting.seen_at - MATCH_WINDOW, sighting.seen_at + MATCH_WINDOW
+        leg_filter |= (
+            (
+                models.Q(departure_airport_id=sighting.airport_id)
+                | models.Q(arrival_airport_id=sighting.airport_id)
+            )
+            & models.Q(date__gte=lo.date() - dt.timedelta(days=1), date__lte=hi.date())
+            & _identity_q(regs, calls)
+        )
+        sighting_filter |= models.Q(
+            airport_id=sighting.airport_id, seen_at__gte=lo, seen_at__lte=hi
+        ) & (models.Q(registration__in=regs) | models.Q(callsign__in=calls))
 
     legs = list(
-        Leg.objects.filter(
-            models.Q(departure_airport_id__in=airports) | models.Q(arrival_airport_id__in=airports),
-            date__gte=earliest.date() - dt.timedelta(days=1),
-            date__lte=latest.date(),
-        )
-        .filter(_identity_q(regs, calls))
+        Leg.objects.filter(leg_filter)
         .select_related(
             "flight__aircraft", "flight__origin", "departure_airport", "arrival_airport"
         )
         .order_by("date", "flight_id", "sequence")
     )
     others = list(
-        Sighting.objects.filter(
-            airport_id__in=airports,
-            seen_at__gte=earliest,
-            seen_at__lte=latest,
-            status__in=[SightingStatus.PENDING, SightingStatus.APPROVED],
-        )
-        .filter(models.Q(registration__in=regs) | models.Q(callsign__in=calls))
+        Sighting.objects.filter(sighting_filter)
+        .filter(status__in=[SightingStatus.PENDING, SightingStatus.APPROVED])
         .select_related("flight", "airport")
         .order_by("seen_at")
     )
@@ -254,9 +260,12 @@ def _require_pending(sighting: Sighting) -> None:
         )
 
 
-def _lock(sighting: Sighting) -> Sighting:
+def _lock(sighting: Sighting, actor) -> Sighting:
     locked = Sighting.objects.select_for_update().get(pk=sighting.pk)
     _require_pending(locked)
+    if actor is not None and locked.reporter_id == actor.pk:
+        # A second pair of eyes is the point of moderation.
+        raise ModerationError("You reported this sighting: another moderator must decide on it.")
     if locked.aircraft_id is None and locked.registration:
         # The airframe may have been recorded since the volunteer reported it.
         locked.aircraft = Aircraft.objects.filter(
@@ -374,7 +383,7 @@ def attach_sighting(
     if leg is not None and leg.flight_id != flight.pk:
         raise ModerationError(f"Leg {leg.pk} is not part of flight {flight.pk}.")
     with transaction.atomic():
-        sighting = _lock(sighting)
+        sighting = _lock(sighting, actor)
         flight = Flight.objects.select_for_update().get(pk=flight.pk)
         return _approve_into(sighting, flight, leg, actor, "sighting_attached", reason, verified)
 
@@ -388,7 +397,7 @@ def create_flight_from_sighting(
     without it, the flight records only the airport that was seen.
     """
     with transaction.atomic():
-        sighting = _lock(sighting)
+        sighting = _lock(sighting, actor)
         flight = Flight.objects.create(
             date=sighting.seen_at.date(),
             aircraft=sighting.aircraft,
@@ -443,7 +452,7 @@ def mark_duplicate(sighting: Sighting, original: Sighting, actor, reason: str = 
     if original.pk == sighting.pk:
         raise ModerationError("A sighting cannot duplicate itself.")
     with transaction.atomic():
-        sighting = _lock(sighting)
+        sighting = _lock(sighting, actor)
         original = Sighting.objects.get(pk=original.pk)
         sighting.status = SightingStatus.DUPLICATE
         sighting.duplicate_of = original
@@ -476,7 +485,7 @@ def reject_sighting(sighting: Sighting, actor, reason: str) -> Sighting:
     if not reason:
         raise ModerationError("Give a reason: the volunteer sees it.")
     with transaction.atomic():
-        sighting = _lock(sighting)
+        sighting = _lock(sighting, actor)
         sighting.status = SightingStatus.REJECTED
         sighting.reason = reason
         sighting.moderated_by, sighting.moderated_at = actor, timezone.now()

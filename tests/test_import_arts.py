@@ -77,7 +77,11 @@ def test_segments_count_removals_transfers_juveniles_and_struck_apart():
         "HONDURAS": ("HN", 2),
     }
     flight = Flight.objects.get(external_ref="arts:3201")
-    assert (flight.kind, flight.callsign, str(flight.date)) == ("removal", "BFI AEX 2", "2018-10-02")
+    assert (flight.kind, flight.callsign, str(flight.date)) == (
+        "removal",
+        "BFI AEX 2",
+        "2018-10-02",
+    )
     assert (flight.origin.icao, flight.destination.icao, flight.destination_country_id) == (
         "KBFI",
         "MGGT",
@@ -127,7 +131,12 @@ def test_bad_rows_are_rejected_with_line_column_and_reason(tmp_path):
 
     assert list(run.rejected_rows.values_list("line", "column", "value", "message")) == [
         (2, "PULOC", "KXXX", 'unknown airport code "KXXX"'),
-        (3, "MissionDate", "2018-13-02", 'unreadable date "2018-13-02": use YYYY-MM-DD or M/D/YYYY'),
+        (
+            3,
+            "MissionDate",
+            "2018-13-02",
+            'unreadable date "2018-13-02": use YYYY-MM-DD or M/D/YYYY',
+        ),
         (4, "R-T", "X", '"X" is neither R (removal) nor T (transfer)'),
         (5, "Juvenile", "maybe", 'not a yes/no value "maybe": use true/false, Y/N or 1/0'),
     ]
@@ -159,8 +168,7 @@ def _matches(values: set[str], ids: set[str]) -> set[tuple[str, str, str]]:
         for table, column in _text_columns():
             col = f"{qn(column)}::text"
             cursor.execute(
-                f"SELECT {col} FROM {qn(table)} WHERE {col} = ANY(%s)"
-                f" OR {col} ~ %s",
+                f"SELECT {col} FROM {qn(table)} WHERE {col} = ANY(%s) OR {col} ~ %s",
                 [sorted(values), "|".join(sorted(ids))],
             )
             found |= {(table, column, row[0]) for row in cursor.fetchall()}

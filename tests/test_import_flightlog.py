@@ -117,7 +117,7 @@ def test_a_changed_optional_field_is_updated_and_reported(tmp_path):
     assert run.objects_written["legs"] == {"created": 0, "updated": 1, "unchanged": 8}
     assert run.objects_written["flights"] == {"created": 0, "updated": 1, "unchanged": 2}
     assert (
-        'line 7: leg N278GX 2025-05-06 HRL → GUA updated: passengers 112 → 118, notes '
+        "line 7: leg N278GX 2025-05-06 HRL → GUA updated: passengers 112 → 118, notes "
         '"estimate from convoy vans" → "recount"'
     ) in run.warnings
     leg = Leg.objects.get(import_key="reg:N278GX|2025-05-06|KHRL|MGGT|16:40")
@@ -316,9 +316,7 @@ def test_mission_legs_are_ordered_by_departure_time_then_file_order(tmp_path):
 def test_a_leg_moved_to_a_new_chain_keeps_sequences_unique(tmp_path):
     run_text(tmp_path, HEADER + "\n2025-05-06,08:00,09:00,AEX,HRL,N1,,,,\n", name="a.csv")
     text = (
-        HEADER + "\n"
-        "2025-05-06,05:00,07:00,MSP,AEX,N1,,,,\n"
-        "2025-05-06,08:00,09:00,AEX,HRL,N1,,,,\n"
+        HEADER + "\n2025-05-06,05:00,07:00,MSP,AEX,N1,,,,\n2025-05-06,08:00,09:00,AEX,HRL,N1,,,,\n"
     )
     run = run_text(tmp_path, text, name="b.csv")
     assert run.status == "succeeded"

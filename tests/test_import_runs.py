@@ -39,7 +39,9 @@ def test_a_staff_upload_is_stored_and_run_after_the_commit(
     client, staff, django_capture_on_commit_callbacks
 ):
     with django_capture_on_commit_callbacks(execute=True) as callbacks:
-        response = client.post(reverse("flights:imports"), {"format": "flightlog", "file": upload()})
+        response = client.post(
+            reverse("flights:imports"), {"format": "flightlog", "file": upload()}
+        )
 
     run = ImportRun.objects.get()
     assert response.status_code == 302

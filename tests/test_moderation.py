@@ -343,3 +343,29 @@ def test_several_estimates_combine_into_one_range_naming_each_sighting(reference
     assert unseated.pax_method == (
         f"estimated from vehicles and other by volunteers (sightings #{first.pk}, #{second.pk})"
     )
+
+
+def test_a_moderator_cannot_decide_on_their_own_sighting(client, reference_data, role_users):
+    own = make_sighting(role_users["moderator"])
+    client.force_login(role_users["moderator"])
+    response = client.post(
+        reverse("flights:sighting_reject", args=[own.pk]), {"reason": "mine"}, follow=True
+    )
+    assert "You reported this sighting: another moderator must decide on it." in (
+        response.content.decode()
+    )
+    own.refresh_from_db()
+    assert own.status == SightingStatus.PENDING
+
+
+def test_admin_pages_render_with_decisions_read_only(client, flight, make_user, role_users):
+    staff_mod = make_user("staffmod", "moderator", is_staff=True)
+    sighting = make_sighting(role_users["volunteer"], notes="<b>bold</b>")
+    services.attach_sighting(sighting, flight, role_users["moderator"])
+    client.force_login(staff_mod)
+    assert client.get(reverse("admin:flights_sighting_changelist")).status_code == 200
+    page = client.get(reverse("admin:flights_sighting_change", args=[sighting.pk]))
+    assert page.status_code == 200
+    html = page.content.decode()
+    assert 'name="flight"' not in html and 'name="status"' not in html
+    assert "&lt;b&gt;bold&lt;/b&gt;" in html

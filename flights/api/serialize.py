@@ -8,9 +8,12 @@ No user fields (created_by, updated_by, history actors) leave through these func
 people who enter and review flights are not part of the published record.
 """
 
+from functools import lru_cache
+
 from django.db import models
 from django.db.models import F, OuterRef, Subquery
 from django.db.models.functions import JSONObject
+from django.urls import get_script_prefix, reverse
 
 from flights.exports import mission_id_of
 from flights.models import Airport, Country, Flight, FlightSource, Leg, Operator
@@ -62,6 +65,18 @@ def legs_for_output(legs: models.QuerySet) -> models.QuerySet:
         "departure_airport",
         "arrival_airport",
     ).annotate(source_list=sources_of(OuterRef("flight_id")))
+
+
+@lru_cache(maxsize=8)
+def _flight_url_parts(script_prefix: str) -> tuple[str, str]:
+    head, _, tail = reverse("flights:flight_detail", args=[987654321]).rpartition("987654321")
+    return head, tail
+
+
+def flight_url(pk: int) -> str:
+    """The flight page's path; reversing once per row was a quarter of an export's time."""
+    head, tail = _flight_url_parts(get_script_prefix())
+    return f"{head}{pk}{tail}"
 
 
 def _iso(value) -> str | None:
@@ -131,7 +146,7 @@ def flight_dict(flight: Flight, sources: list[dict] | None = None) -> dict:
     country = flight.destination_country
     return {
         "id": flight.pk,
-        "url": flight.get_absolute_url(),
+        "url": flight_url(flight.pk),
         "date": flight.date.isoformat(),
         "mission_id": mission_id_of(flight),
         "kind": flight.kind,
@@ -189,7 +204,7 @@ def leg_dict(leg: Leg, with_flight: bool = True) -> dict:
         aircraft = flight.aircraft
         row["flight"] = {
             "id": flight.pk,
-            "url": flight.get_absolute_url(),
+            "url": flight_url(flight.pk),
             "mission_id": mission_id_of(flight),
             "status": flight.status,
             "is_synthetic": flight.is_synthetic,

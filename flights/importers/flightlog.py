@@ -490,7 +490,7 @@ class FlightlogImporter(Importer):
                 flight = existing_flights[flight_id]
                 diff = {}
                 for field, value in values.items():
-                    if value in (None, "", FlightKind.UNKNOWN) and field != "seat_ceiling":
+                    if value in (None, "", FlightKind.UNKNOWN):
                         continue  # the file does not say: keep what is recorded
                     old = getattr(flight, field)
                     if old != value:
@@ -669,25 +669,27 @@ class FlightlogImporter(Importer):
         plane = next(
             (aircraft[k] for k in (leg.aircraft_key for leg in legs) if k in aircraft), None
         )
-        if plane is None:
-            # No airframe, but a type: its typical seats still bound any estimate.
-            seats = next((types[t][1] for t in (leg.ac_type for leg in legs) if t in types), None)
-            plane = (None, seats) if seats else None
+        # The type flown is known even without an airframe; its typical seats bound estimates.
+        named = next((types[t] for t in (leg.ac_type for leg in legs) if t in types), None)
+        type_id = (plane[2] if plane else None) or (named[0] if named else None)
+        ceiling = plane[1] if plane and plane[1] is not None else None
+        if ceiling is None and type_id is not None:
+            ceiling = next((seats for pk, seats in types.values() if pk == type_id), None)
         operator = next((operators[o.lower()] for o in (leg.operator for leg in legs) if o), None)
         kinds = {leg.kind for leg in legs}
         kind = next(k for k in KIND_PRIORITY if k in kinds or k == FlightKind.UNKNOWN)
         values = {
             "date": first.date,
             "aircraft_id": plane[0] if plane else None,
+            "aircraft_type_id": type_id,
             "operator_id": operator,
             "callsign": next((leg.callsign for leg in legs if leg.callsign), ""),
             "kind": kind,
-            "seat_ceiling": plane[1] if plane else None,
+            "seat_ceiling": ceiling,
         }
         counted = [leg for leg in legs if leg.pax is not None and leg.kind != FlightKind.RETURN]
         if counted:
             best = max(counted, key=lambda leg: leg.pax)
-            ceiling = plane[1] if plane else None
             if best.basis == Basis.ESTIMATED:
                 high = best.pax if ceiling is None else min(best.pax, ceiling)
                 values.update(pax_count=None, pax_min=high, pax_max=high)
@@ -717,8 +719,8 @@ class FlightlogImporter(Importer):
         counts["unchanged"] = len(used) - len(wanted)
         return known
 
-    def _aircraft(self, operators, types, counts) -> dict[str, tuple[int, int | None]]:
-        """aircraft_key → (aircraft id, seats) for every leg whose aircraft is known or new."""
+    def _aircraft(self, operators, types, counts) -> dict[str, tuple[int, int | None, int | None]]:
+        """aircraft_key → (aircraft id, seats, type id) for every leg whose aircraft is known."""
         first: dict[str, LegRow] = {}
         hexes: set[str] = set()
         for leg in self.legs.values():
@@ -789,11 +791,17 @@ class FlightlogImporter(Importer):
             plane = existing.get(tail)
             if plane is None:
                 continue
-            result["reg:" + tail] = (plane.pk, _seats(plane, seats_of_type))
+            result["reg:" + tail] = (plane.pk, _seats(plane, seats_of_type), plane.aircraft_type_id)
         for plane in new:
-            result["reg:" + plane.registration] = (plane.pk, _seats(plane, seats_of_type))
+            result["reg:" + plane.registration] = (
+                plane.pk,
+                _seats(plane, seats_of_type),
+                plane.aircraft_type_id,
+            )
         for hex_code, plane in by_hex.items():
-            result.setdefault("hex:" + hex_code, (plane.pk, _seats(plane, seats_of_type)))
+            result.setdefault(
+                "hex:" + hex_code, (plane.pk, _seats(plane, seats_of_type), plane.aircraft_type_id)
+            )
         return result
 
     def _source(self, title: str, url: str, counts) -> Source:

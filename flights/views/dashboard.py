@@ -7,7 +7,9 @@ static/js/charts.js, so pages need no inline script.
 """
 
 import datetime as dt
+from collections.abc import Callable
 
+import plotly.graph_objects as go
 from django.core.paginator import Paginator
 from django.db.models import F
 from django.http import Http404
@@ -17,6 +19,7 @@ from django.utils.safestring import SafeString, mark_safe
 from django.views.decorators.http import require_safe
 
 from flights import aggregates, charts
+from flights.cache import cached
 from flights.filters import FlightFilterForm
 from flights.models import Aircraft, Airport, Country, Flight
 
@@ -44,9 +47,17 @@ SORTS = {
 _JSON_ESCAPES = {ord("<"): "\\u003C", ord(">"): "\\u003E", ord("&"): "\\u0026"}
 
 
-def chart_json(figure) -> SafeString:
-    """Figure JSON that is safe inside <script type="application/json"> (as json_script does)."""
-    return mark_safe(figure.to_json(validate=False).translate(_JSON_ESCAPES))  # noqa: S308
+def chart_json(name: str, key, build: Callable[[], go.Figure]) -> SafeString:
+    """A figure's JSON, safe inside <script type="application/json"> (as json_script escapes it).
+
+    Cached like the aggregates it is drawn from: building and serialising a Plotly figure costs
+    more than a warm page may spend.
+    """
+
+    def serialise() -> str:
+        return build().to_json(validate=False).translate(_JSON_ESCAPES)
+
+    return mark_safe(cached(f"chart:{name}", key, serialise))  # noqa: S308
 
 
 def export_links(form: FlightFilterForm) -> dict[str, str]:
@@ -156,22 +167,34 @@ def overview(request):
             series_kinds=kinds,
             series_table=table,
             time_chart=chart_json(
-                charts.flights_over_time(data["series"], data["events"], bucket=data["bucket"])
+                "time",
+                form.cache_key(),
+                lambda: charts.flights_over_time(
+                    data["series"], data["events"], bucket=data["bucket"]
+                ),
             ),
             countries_chart=chart_json(
-                charts.ranking([{"label": r["name"], "n": r["n"]} for r in data["countries"]])
+                "countries",
+                form.cache_key(),
+                lambda: charts.ranking(
+                    [{"label": r["name"], "n": r["n"]} for r in data["countries"]]
+                ),
             ),
             airports_chart=chart_json(
-                charts.ranking(
+                "airports",
+                form.cache_key(),
+                lambda: charts.ranking(
                     [{"label": r["code"], "n": r["n"]} for r in data["airports"]],
                     colour=charts.OKABE_ITO["vermillion"],
-                )
+                ),
             ),
             operators_chart=chart_json(
-                charts.ranking(
+                "operators",
+                form.cache_key(),
+                lambda: charts.ranking(
                     [{"label": r["name"], "n": r["n"]} for r in data["operators"]],
                     colour=charts.OKABE_ITO["bluish_green"],
-                )
+                ),
             ),
         )
     return render(request, "flights/dashboard/overview.html", context)
@@ -188,7 +211,9 @@ def route_map(request):
         context.update(
             airports=airports[:25],
             routes=data["routes"][:25],
-            map_chart=chart_json(charts.route_map(data["routes"], airports)),
+            map_chart=chart_json(
+                "map", form.cache_key(), lambda: charts.route_map(data["routes"], airports)
+            ),
         )
     return render(request, "flights/dashboard/map.html", context)
 
@@ -200,7 +225,10 @@ def flight_list(request):
     if sort not in SORTS:
         sort = "-date"
     flights = form.filter_flights().with_route().order_by(*SORTS[sort])
-    page = Paginator(flights, PAGE_SIZE).get_page(request.GET.get("page"))
+    paginator = Paginator(flights, PAGE_SIZE)
+    # Counting every match is the slow part of a list page; the count is an aggregate like others.
+    paginator.count = cached("flight_count", form.cache_key(), flights.count)
+    page = paginator.get_page(request.GET.get("page"))
     columns = [
         ("date", "Date"),
         ("route", "Route"),
@@ -249,7 +277,9 @@ def flight_detail(request, pk: int):
     map_chart = None
     if legs:
         map_chart = chart_json(
-            charts.flight_map(
+            "flight",
+            flight.pk,
+            lambda: charts.flight_map(
                 [
                     {
                         "from": point(leg.departure_airport),
@@ -258,7 +288,7 @@ def flight_detail(request, pk: int):
                     }
                     for leg in legs
                 ]
-            )
+            ),
         )
     sources = list(flight.flight_sources.select_related("source").order_by("added_at", "id"))
     history = list(flight.history.select_related("actor")[:50])
@@ -289,12 +319,18 @@ def airport_detail(request, code: str):
     context = _context(request, form, airport=airport, data=data, flights=flights)
     if data["months"]:
         context.update(
-            movements_chart=chart_json(charts.movements_over_time(data["months"])),
+            movements_chart=chart_json(
+                "movements",
+                (airport.pk, form.cache_key()),
+                lambda: charts.movements_over_time(data["months"]),
+            ),
             destinations_chart=chart_json(
-                charts.ranking(
+                "destinations",
+                (airport.pk, form.cache_key()),
+                lambda: charts.ranking(
                     [{"label": r["code"], "n": r["n"]} for r in data["destinations"]],
                     unit="legs",
-                )
+                ),
             ),
         )
     return render(request, "flights/dashboard/airport.html", context)
@@ -311,7 +347,11 @@ def aircraft_detail(request, registration: str):
     flights = aggregates.flights_of(form.filter_flights().filter(aircraft=aircraft))
     context = _context(request, form, aircraft=aircraft, data=data, flights=flights)
     if data["months"]:
-        context["months_chart"] = chart_json(charts.monthly_counts(data["months"]))
+        context["months_chart"] = chart_json(
+            "aircraft",
+            (aircraft.pk, form.cache_key()),
+            lambda: charts.monthly_counts(data["months"]),
+        )
     return render(request, "flights/dashboard/aircraft.html", context)
 
 
@@ -332,5 +372,9 @@ def country_detail(request, code: str):
         series_table=table,
     )
     if data["series"] or data["events"]:
-        context["time_chart"] = chart_json(charts.flights_over_time(data["series"], data["events"]))
+        context["time_chart"] = chart_json(
+            "country",
+            (country.pk, form.cache_key()),
+            lambda: charts.flights_over_time(data["series"], data["events"]),
+        )
     return render(request, "flights/dashboard/country.html", context)

@@ -90,7 +90,7 @@ def _joined(values: Iterable[str]) -> str:
     return "; ".join(v for v in values if v)
 
 
-def flight_csv_row(request, flight) -> list:
+def flight_csv_row(site: str, flight) -> list:
     data = flight_dict(flight)
     aircraft, pax = data["aircraft"], data["people_on_board"]
     row = [
@@ -121,7 +121,7 @@ def flight_csv_row(request, flight) -> list:
         _joined(s["kind"] for s in data["sources"]),
         _joined(s["title"] for s in data["sources"]),
         _joined(s["url"] for s in data["sources"]),
-        request.build_absolute_uri(data["url"]),
+        site + data["url"],
     ]
     return ["" if value is None else _spreadsheet_safe(value) for value in row]
 
@@ -193,7 +193,8 @@ def export_flights_csv(request):
     if error:
         return error
     flights = flights_for_output(form.filter_flights()).order_by(*FLIGHT_ORDER)
-    rows = (flight_csv_row(request, f) for f in flights.iterator(chunk_size=CHUNK_SIZE))
+    site = request.build_absolute_uri("/").removesuffix("/")
+    rows = (flight_csv_row(site, f) for f in flights.iterator(chunk_size=CHUNK_SIZE))
     name = filename("flights", params.active_filters(request.GET), "csv")
     return _download(_csv_stream(FLIGHT_COLUMNS, rows), "text/csv; charset=utf-8", name)
 

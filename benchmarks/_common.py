@@ -1,0 +1,74 @@
+"""Shared helpers of the import benchmarks: run the real command in a child process and measure
+its wall time and peak memory (the worker runs exactly this code path)."""
+
+import json
+import os
+import platform
+import resource
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+REPO = Path(__file__).resolve().parent.parent
+
+
+def machine() -> str:
+    cpu = "unknown CPU"
+    for line in Path("/proc/cpuinfo").read_text().splitlines():
+        if line.startswith("model name"):
+            cpu = line.split(":", 1)[1].strip()
+            break
+    mem_kb = next(
+        int(line.split()[1])
+        for line in Path("/proc/meminfo").read_text().splitlines()
+        if line.startswith("MemTotal")
+    )
+    load = os.getloadavg()
+    return (
+        f"{os.cpu_count()} cores ({cpu}), {mem_kb / 1024 / 1024:.1f} GB RAM, "
+        f"Python {platform.python_version()}, load average before the run {load[0]:.2f}"
+    )
+
+
+def run_import(fmt: str, path: Path) -> dict:
+    """`manage.py import_flights --json` in a child; its result plus seconds and peak MB."""
+    started = time.perf_counter()
+    proc = subprocess.Popen(
+        [sys.executable, "manage.py", "import_flights", "--format", fmt, str(path), "--json"],
+        cwd=REPO,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+    )
+    out, err = proc.communicate()
+    elapsed = time.perf_counter() - started
+    # The child's peak resident set size, as the kernel counted it (kB on Linux).
+    peak_mb = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024
+    if proc.returncode:
+        raise SystemExit(f"import failed: {err.decode()[-500:]}")
+    result = json.loads(out)
+    result["errors"] = len(result["errors"])
+    return {"result": result, "seconds": elapsed, "peak_mb": peak_mb}
+
+
+def guard_database() -> str:
+    url = os.environ.get("DATABASE_URL", "")
+    if "bench" not in url.rsplit("/", 1)[-1]:
+        raise SystemExit("set DATABASE_URL to a database whose name contains 'bench'")
+    return url
+
+
+def setup_django():
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "tracker.settings")
+    sys.path.insert(0, str(REPO))
+    import django
+
+    django.setup()
+    from django.core.management import call_command
+
+    from flights.models import Airport
+    from flights.reference import load_reference_data
+
+    call_command("migrate", verbosity=0)
+    if not Airport.objects.filter(icao="KAEX").exists():
+        load_reference_data()

@@ -1,0 +1,159 @@
+"""Server time, SQL queries and size of every analyst page, cold (aggregates not cached) and warm.
+
+Run against a database you filled yourself, never the shared one:
+
+    createdb -h 127.0.0.1 -U postgres tracker_dash_bench
+    export DATABASE_URL=postgres://postgres@127.0.0.1:5432/tracker_dash_bench
+    export REDIS_URL=redis://127.0.0.1:6379/4
+    .venv/bin/python manage.py migrate && .venv/bin/python manage.py load_airports
+    .venv/bin/python manage.py generate_flights --count 250000 --seed 1
+    .venv/bin/python benchmarks/pages.py --runs 20
+
+"Cold" bumps the data version before each request, so every cached aggregate is recomputed
+(PostgreSQL's own buffers stay warm, as on a live server). "Warm" repeats the same request with
+the aggregates in Redis. Times are measured around Django's test Client: URL routing, views,
+SQL, cache and template rendering, without network or a WSGI server. Sizes are the HTML with
+its chart JSON; plotly.min.js and the map outlines are static files and not counted.
+"""
+
+import argparse
+import os
+import platform
+import statistics
+import sys
+import time
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+os.environ.setdefault("DJANGO_SETTINGS_MODULE", "tracker.settings")
+
+BUDGET_COLD_P95_MS = 150
+BUDGET_WARM_P50_MS = 50
+BUDGET_BYTES = 300_000
+BUDGET_QUERIES = 15
+
+
+def pages() -> list[tuple[str, str]]:
+    from django.db.models import Count
+    from django.urls import reverse
+
+    from flights.models import Aircraft, Flight
+
+    flight = Flight.objects.order_by("-date", "-id").only("id").first()
+    origin = (
+        Flight.objects.values("origin__icao")
+        .annotate(n=Count("id"))
+        .order_by("-n")
+        .first()["origin__icao"]
+    )
+    aircraft = Aircraft.objects.annotate(n=Count("flights")).order_by("-n").first()
+    country = (
+        Flight.objects.exclude(destination_country=None)
+        .values("destination_country")
+        .annotate(n=Count("id"))
+        .order_by("-n")
+        .first()["destination_country"]
+    )
+    overview = reverse("flights:dashboard")
+    route_map = reverse("flights:route_map")
+    flight_list = reverse("flights:flight_list")
+    return [
+        ("overview", overview),
+        ("overview, filtered", f"{overview}?start=2024-01-01&end=2024-12-31&country=CN"),
+        ("overview, kind+status", f"{overview}?kind=removal&status=reported"),
+        ("route map", route_map),
+        ("route map, filtered", f"{route_map}?start=2024-01-01&end=2024-06-30&country=GT"),
+        ("flight list", flight_list),
+        ("flight list, by distance", f"{flight_list}?sort=-distance"),
+        ("flight list, page 200", f"{flight_list}?page=200"),
+        ("flight detail", reverse("flights:flight_detail", args=[flight.pk])),
+        (f"airport {origin}", reverse("flights:airport_detail", args=[origin])),
+        (
+            f"aircraft {aircraft.registration}",
+            reverse("flights:aircraft_detail", args=[aircraft.registration]),
+        ),
+        (f"country {country}", reverse("flights:country_detail", args=[country])),
+        ("country CN, 2023", reverse("flights:country_detail", args=["CN"]) + "?start=2023-01-01"),
+    ]
+
+
+def measure(client, url: str, runs: int, cold: bool) -> dict:
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    from flights.cache import bump_data_version
+
+    times, queries, size = [], 0, 0
+    if not cold:
+        client.get(url)  # fill the cache
+    for _ in range(runs):
+        if cold:
+            bump_data_version()
+        with CaptureQueriesContext(connection) as captured:
+            began = time.perf_counter()
+            response = client.get(url)
+            times.append((time.perf_counter() - began) * 1000)
+        if response.status_code != 200:
+            raise SystemExit(f"{url} answered {response.status_code}")
+        queries = max(queries, len(captured.captured_queries))
+        size = len(response.content)
+    times.sort()
+    return {
+        "p50": statistics.median(times),
+        "p95": times[min(len(times) - 1, round(0.95 * (len(times) - 1)))],
+        "queries": queries,
+        "bytes": size,
+    }
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--runs", type=int, default=20)
+    args = parser.parse_args()
+
+    import django
+
+    django.setup()
+    from django.conf import settings
+    from django.db import connection
+    from django.test import Client
+
+    from flights.models import Flight, Leg
+
+    settings.ALLOWED_HOSTS.append("testserver")
+    client = Client()
+    flights, legs = Flight.objects.count(), Leg.objects.count()
+    print(
+        f"{flights:,} flights, {legs:,} legs; database {connection.settings_dict['NAME']}; "
+        f"cache {settings.CACHES['default']['BACKEND'].rsplit('.', 1)[-1]}; "
+        f"{platform.processor() or platform.machine()}, {os.cpu_count()} CPUs, "
+        f"Python {platform.python_version()}; {args.runs} runs per page"
+    )
+    print()
+    print(
+        "| page | cold p50 ms | cold p95 ms | warm p50 ms | warm p95 ms | queries (cold) "
+        "| KB | within budget |"
+    )
+    print("|---|---:|---:|---:|---:|---:|---:|---|")
+    for name, url in pages():
+        cold = measure(client, url, args.runs, cold=True)
+        warm = measure(client, url, args.runs, cold=False)
+        misses = []
+        if cold["p95"] > BUDGET_COLD_P95_MS:
+            misses.append("cold p95")
+        if warm["p50"] > BUDGET_WARM_P50_MS:
+            misses.append("warm p50")
+        if cold["queries"] > BUDGET_QUERIES:
+            misses.append("queries")
+        if cold["bytes"] > BUDGET_BYTES:
+            misses.append("size")
+        print(
+            f"| {name} | {cold['p50']:.0f} | {cold['p95']:.0f} | {warm['p50']:.0f} "
+            f"| {warm['p95']:.0f} | {cold['queries']} | {cold['bytes'] / 1000:.0f} "
+            f"| {'yes' if not misses else 'NO: ' + ', '.join(misses)} |",
+            flush=True,
+        )
+
+
+if __name__ == "__main__":
+    main()
