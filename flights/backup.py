@@ -241,7 +241,7 @@ def _restore_groups(archive: zipfile.ZipFile, names: set[str]) -> dict[int, int]
                 for p in Permission.objects.select_related("content_type")
                 if (p.content_type.app_label, p.codename) in set(wanted)
             ]
-            Group.objects.get(name=name).permissions.add(*found)
+            Group.objects.get(name=name).permissions.set(found)
     return ids
 
 

@@ -9,8 +9,15 @@ import datetime as dt
 from django import forms
 from django.utils.http import urlencode
 
+from flights.cache import cached
 from flights.choices import FlightKind, ReviewStatus, SourceKind
 from flights.models import Airport, Country, Flight, FlightSource, Leg, Operator
+
+
+def operator_choices() -> list[tuple[int, str]]:
+    return cached(
+        "operator_choices", None, lambda: list(Operator.objects.values_list("id", "name"))
+    )
 
 
 class FlightFilterForm(forms.Form):
@@ -33,9 +40,8 @@ class FlightFilterForm(forms.Form):
         label="Departure airport",
         widget=forms.TextInput(attrs={"size": 5, "placeholder": "e.g. AEX"}),
     )
-    operator = forms.ModelChoiceField(
-        queryset=Operator.objects.only("id", "name"), required=False, empty_label="Any operator"
-    )
+    # Choices from the cache, not a ModelChoiceField: a warm page then runs no query for them.
+    operator = forms.TypedChoiceField(coerce=int, required=False, empty_value=None)
     aircraft = forms.CharField(
         required=False,
         max_length=10,
@@ -67,6 +73,10 @@ class FlightFilterForm(forms.Form):
         "status",
         "source",
     )
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["operator"].choices = [("", "Any operator"), *operator_choices()]
 
     def clean_country(self) -> str:
         code = self.cleaned_data["country"].strip().upper()
@@ -109,7 +119,7 @@ class FlightFilterForm(forms.Form):
             data.get("end"),
             data.get("country") or "",
             data["airport"].pk if data.get("airport") else None,
-            data["operator"].pk if data.get("operator") else None,
+            data.get("operator"),
             data.get("aircraft") or "",
             tuple(sorted(data.get("kind") or ())),
             tuple(sorted(data.get("status") or ())),
@@ -147,7 +157,7 @@ class FlightFilterForm(forms.Form):
         if data.get("airport"):
             qs = qs.from_airport(data["airport"])
         if data.get("operator"):
-            qs = qs.filter(operator=data["operator"])
+            qs = qs.filter(operator_id=data["operator"])
         if data.get("aircraft"):
             qs = qs.filter(aircraft__registration=data["aircraft"])
         if data.get("kind"):

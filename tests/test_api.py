@@ -212,8 +212,7 @@ def test_an_empty_result_is_page_one_of_one(client, db):
                 {
                     "parameter": "operator",
                     "value": "abc",
-                    "message": "Select a valid choice. That choice is not one of the available "
-                    "choices.",
+                    "message": "Select a valid choice. abc is not one of the available choices.",
                 }
             ],
         ),
@@ -223,8 +222,8 @@ def test_an_empty_result_is_page_one_of_one(client, db):
                 {
                     "parameter": "operator",
                     "value": "99999999999999999999999",
-                    "message": "Select a valid choice. That choice is not one of the available "
-                    "choices.",
+                    "message": "Select a valid choice. 99999999999999999999999 is not one of the "
+                    "available choices.",
                 }
             ],
         ),
@@ -473,11 +472,13 @@ def _make_flights(count: int) -> None:
         FlightSource.objects.create(flight=flight, source=make_source("Shared", SourceKind.ADSB))
 
 
+# The filter form reads the operators once (cached in Redis between requests; the tests clear
+# the cache), a count, a page, and one query per filter that is checked against the database.
 QUERY_BUDGETS = [
-    (FLIGHTS, {}, 2),
-    (FLIGHTS, {"airport": "AEX", "source": "news", "kind": ["removal", "lateral"]}, 3),
-    (LEGS, {"page_size": 500}, 2),
-    (LEGS, {"country": "GT", "start": "2024-01-02"}, 3),
+    (FLIGHTS, {}, 3),
+    (FLIGHTS, {"airport": "AEX", "source": "news", "kind": ["removal", "lateral"]}, 4),
+    (LEGS, {"page_size": 500}, 3),
+    (LEGS, {"country": "GT", "start": "2024-01-02"}, 4),
     (reverse("flights:api_airports"), {"country": "US"}, 2),
     (reverse("flights:api_countries"), {}, 1),
     (reverse("flights:api_operators"), {}, 1),

@@ -3,6 +3,7 @@
 import csv
 import datetime as dt
 import io
+import json
 import os
 import subprocess
 import sys
@@ -223,4 +224,28 @@ def test_a_backup_restores_into_a_fresh_database_from_the_command_line(reference
         members = sorted(n for n in a.namelist() if n != "manifest.json")
         assert members == sorted(n for n in b.namelist() if n != "manifest.json")
         different = [n for n in members if a.read(n) != b.read(n)]
-    assert different == []
+        groups = (_groups_by_name(a), _groups_by_name(b))
+    # Group and permission ids belong to each database's migrations (matched by name).
+    assert set(different) <= set(GROUP_FILES), different
+    assert groups[0] == groups[1]
+
+
+GROUP_FILES = (
+    "auth.group.jsonl",
+    "auth.user_groups.jsonl",
+    "auth.group_permissions.json",
+    "auth.permission_keys.json",
+)
+
+
+def _groups_by_name(archive: zipfile.ZipFile) -> dict:
+    names = {
+        row["id"]: row["name"]
+        for row in map(json.loads, archive.read("auth.group.jsonl").splitlines())
+    }
+    members = sorted(
+        (row["user_id"], names[row["group_id"]])
+        for row in map(json.loads, archive.read("auth.user_groups.jsonl").splitlines())
+    )
+    permissions = json.loads(archive.read("auth.group_permissions.json"))
+    return {"groups": sorted(names.values()), "members": members, "permissions": permissions}

@@ -3,6 +3,7 @@
 import pytest
 
 from flights.models import Sighting, SightingStatus
+from tests.conftest import ARTIFACTS
 
 pytestmark = pytest.mark.browser
 
@@ -96,6 +97,8 @@ def test_a_moderator_turns_a_sighting_into_a_flight(
     page.wait_for_url("**/moderation/")
     page.click(f"text=#{sighting.pk} N278GX")
     page.wait_for_url(f"**/moderation/{sighting.pk}/")
+    ARTIFACTS.mkdir(exist_ok=True)
+    page.screenshot(path=str(ARTIFACTS / "moderation_review.png"), full_page=True)
     page.fill("#id_other_airport", "MGGT")
     page.click("text=Create flight")
     page.wait_for_url("**/moderation/")

@@ -120,3 +120,15 @@ def test_a_truncated_jpeg_is_refused():
     with pytest.raises(ValidationError) as error:
         validate_and_strip(upload(jpeg_with_gps()[:200], "cut.jpg"))
     assert error.value.messages == ['"cut.jpg" is not a JPEG or PNG image.']
+
+
+def test_deleting_a_sighting_removes_its_photo_files(client, reference_data, role_users):
+    client.force_login(role_users["volunteer"])
+    client.post(
+        reverse("flights:sighting_add"), sighting_post(photos=upload(jpeg_with_gps(), "a.jpg"))
+    )
+    photo = SightingPhoto.objects.get()
+    storage, name = photo.image.storage, photo.image.name
+    assert storage.exists(name)
+    Sighting.objects.get().delete()
+    assert not storage.exists(name)

@@ -61,6 +61,16 @@ def test_list_endpoints_document_every_filter_of_the_shared_form(document, path)
     assert parameters["kind"]["schema"]["type"] == "array"
     assert parameters["kind"]["explode"] is True
     assert parameters["start"]["schema"] == {"type": "string", "format": "date"}
+    assert parameters["operator"]["schema"] == {"type": "integer", "minimum": 1}
+    assert parameters["source"]["schema"]["enum"] == [
+        "",
+        "advocacy",
+        "news",
+        "foia",
+        "adsb",
+        "volunteer",
+        "other",
+    ]
     assert parameters["page_size"]["schema"]["maximum"] == 500
     assert all(p["description"] for p in parameters.values())
 

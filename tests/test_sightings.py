@@ -227,3 +227,13 @@ def test_airport_search_is_one_query(client, reference_data, role_users, django_
     # session + user + groups + the search
     with django_assert_num_queries(4):
         client.get(reverse("flights:airport_search"), {"q": "Houston"})
+
+
+def test_pages_show_the_local_time_at_the_airport_and_utc(client, reference_data, role_users):
+    sighting = make_sighting(role_users["volunteer"])  # 15:00 UTC = 10:00 CDT at Alexandria
+    client.force_login(role_users["volunteer"])
+    detail = client.get(reverse("flights:sighting_detail", args=[sighting.pk])).content.decode()
+    assert "2025-05-06 10:00 local time (America/Chicago) · 2025-05-06 15:00 UTC" in detail
+    assert (
+        "<td>2025-05-06 10:00</td>" in client.get(reverse("flights:sighting_list")).content.decode()
+    )

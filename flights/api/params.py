@@ -148,6 +148,8 @@ def paginate(queryset, number: int, size: int) -> tuple[Page, list]:
                 )
             ]
         )
+    if page.count == 0:
+        return page, []
     window = queryset.values("pk")[page.offset : page.offset + size]
     return page, list(queryset.filter(pk__in=window))
 

@@ -5,10 +5,13 @@ form shows up here (tests/test_openapi.py checks the document against the form a
 """
 
 import copy
+import re
 from functools import cache
 
 from django import forms
 from django.urls import reverse
+from django.utils.html import escape
+from django.utils.safestring import SafeString, mark_safe
 
 from flights.api.params import DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE
 from flights.choices import Basis, FlightKind, OperatorKind, ReviewStatus, SourceKind
@@ -35,7 +38,9 @@ def _nullable(type_: str, **extra) -> dict:
 def _field_schema(field: forms.Field) -> dict:
     if isinstance(field, forms.MultipleChoiceField):
         return {"type": "array", "items": {"type": "string", "enum": _choices(field)}}
-    if isinstance(field, forms.ModelChoiceField):
+    if isinstance(field, forms.ModelChoiceField) or (
+        isinstance(field, forms.TypedChoiceField) and field.coerce is int
+    ):
         return {"type": "integer", "minimum": 1}
     if isinstance(field, forms.ChoiceField):
         return {"type": "string", "enum": ["", *_choices(field)]}
@@ -520,20 +525,26 @@ def docs_context() -> dict:
             {
                 "path": path,
                 "summary": operation["summary"],
-                "description": operation["description"],
+                "description": _inline_code(operation["description"]),
                 "parameters": [
                     {
                         "name": p["name"],
                         "in": p["in"],
                         "type": _type_label(p["schema"]),
-                        "description": p.get("description", ""),
+                        "description": _inline_code(p.get("description", "")),
                     }
                     for p in [*item.get("parameters", []), *operation["parameters"]]
                 ],
                 "responses": sorted(operation["responses"]),
             }
         )
-    return {"info": doc["info"], "endpoints": endpoints}
+    info = {**doc["info"], "description": _inline_code(doc["info"]["description"])}
+    return {"info": info, "endpoints": endpoints}
+
+
+def _inline_code(text: str) -> SafeString:
+    """The descriptions' `code` spans as <code>, everything else escaped."""
+    return mark_safe(re.sub(r"`([^`]+)`", r"<code>\1</code>", escape(text)))  # noqa: S308
 
 
 def _type_label(schema: dict) -> str:

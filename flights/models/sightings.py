@@ -6,6 +6,8 @@ import secrets
 
 from django.conf import settings
 from django.db import models
+from django.db.models.signals import post_delete
+from django.dispatch import receiver
 from django.utils import timezone
 
 from .missions import Flight, Leg, Source
@@ -167,10 +169,13 @@ class Sighting(models.Model):
 
     @property
     def local_seen_at(self) -> dt.datetime:
-        """When, in the airport's own time zone (UTC when the airport has none)."""
+        """When, on the airport's wall clock (UTC when the airport has no time zone).
+
+        Naive on purpose: templates convert aware datetimes to the site's zone (UTC).
+        """
         from zoneinfo import ZoneInfo
 
-        return self.seen_at.astimezone(ZoneInfo(self.airport.tz or "UTC"))
+        return self.seen_at.astimezone(ZoneInfo(self.airport.tz or "UTC")).replace(tzinfo=None)
 
     def people_summary(self) -> str:
         """The people figure in words with its method, e.g. "12–20 boarding (estimated ...)"."""
@@ -296,3 +301,10 @@ class Invitation(models.Model):
     @property
     def is_usable(self) -> bool:
         return self.used_at is None and self.expires_at > timezone.now()
+
+
+@receiver(post_delete, sender=SightingPhoto)
+def delete_photo_file(sender, instance: SightingPhoto, **kwargs) -> None:
+    # A deleted photo must not linger on disk: it is the volunteer's picture.
+    if instance.image:
+        instance.image.delete(save=False)
