@@ -81,7 +81,7 @@ def test_maps_draw_country_outlines_from_the_vendored_topojson(page, flights, na
     # Land and country outlines are a few paths with very long outlines, drawn from the topojson.
     page.wait_for_function(
         "() => Array.from(document.querySelectorAll('.chart-plot path'))"
-        ".filter(p => (p.getAttribute('d') || '').length > 100000).length >= 2"
+        ".filter(p => (p.getAttribute('d') || '').length > 10000).length >= 2"
     )
     assert any(url.endswith("/static/vendor/plotly-geo/world_110m.json") for url in requests)
     assert any(url.endswith("/static/vendor/plotly/plotly.min.js") for url in requests)

@@ -312,3 +312,23 @@ def test_an_export_is_one_query_whatever_its_size(
         assert lines == expected_rows + 1
     else:
         assert len(json.loads(content)[name.split("_")[1]]) == expected_rows
+
+
+def test_a_file_name_keeps_only_safe_characters_of_the_filters(client, db):
+    make_flight(aircraft=make_aircraft("N1TS"))
+
+    response = client.get(reverse("flights:export_flights_csv"), {"aircraft": 'N1"; rm /'})
+
+    assert response.status_code == 200
+    assert response["Content-Disposition"] == (
+        f'attachment; filename="flights_aircraft-N1-rm-_{TODAY}.csv"'
+    )
+
+
+def test_head_of_an_export_answers_with_its_headers(client, missions):
+    response = client.head(reverse("flights:export_legs_csv"), {"country": "CN"})
+
+    assert response.status_code == 200
+    assert response["Content-Disposition"] == (
+        f'attachment; filename="legs_country-CN_{TODAY}.csv"'
+    )

@@ -137,3 +137,10 @@ def test_a_real_worker_records_its_heartbeat_for_readyz(db, client):
         except subprocess.TimeoutExpired:
             worker.kill()
             worker.wait(timeout=5)
+
+
+def test_probes_answer_over_plain_http_when_https_is_enforced(client, db, settings, worker_seen):
+    settings.SECURE_SSL_REDIRECT = True
+    assert client.get(reverse("flights:healthz")).status_code == 200
+    assert client.get(reverse("flights:readyz")).status_code == 200
+    assert client.get(reverse("flights:home")).status_code == 301

@@ -83,6 +83,9 @@ def database_from_url(url: str) -> dict:
         # A database that does not answer must fail a request (and /readyz) in seconds, not hang.
         connect_timeout = env_int("DATABASE_CONNECT_TIMEOUT", 5, minimum=1)
         options.setdefault("connect_timeout", str(connect_timeout))
+        # PostgreSQL's JIT spends seconds compiling the dashboard's wide aggregate queries that
+        # run in milliseconds without it; ?options=... in DATABASE_URL overrides this.
+        options.setdefault("options", "-c jit=off")
         return {
             "ENGINE": "django.db.backends.postgresql",
             "NAME": name,

@@ -26,7 +26,7 @@ from flights.models import (
     Source,
 )
 
-from .base import Importer, clip, insert_objects, insert_rows
+from .base import Importer, clip, insert_objects, insert_rows, update_rows
 from .flightlog import _chunks, parse_date
 
 DATA = Path(__file__).resolve().parent.parent / "data" / "arts_countries.csv"
@@ -295,11 +295,16 @@ class ArtsImporter(Importer):
         for chunk in _chunks([f.external_ref for f in new], 2000):
             created += Flight.objects.filter(external_ref__in=chunk).only("id", "external_ref")
         if changed:
-            rows = [f for f in existing.values() if f.pk in changed]
-            for flight in rows:
-                flight.updated_at, flight.updated_by_id = now, run.started_by_id
+            by_pk = {f.pk: f for f in existing.values()}
             fields = sorted({f for diff in changed.values() for f in diff})
-            Flight.objects.bulk_update(rows, [*fields, "updated_at", "updated_by"], batch_size=1000)
+            update_rows(
+                Flight,
+                [*fields, "updated_at", "updated_by_id"],
+                [
+                    (pk, *(getattr(by_pk[pk], f) for f in fields), now, run.started_by_id)
+                    for pk in changed
+                ],
+            )
         flight_of = {f.external_ref: f.pk for f in (*existing.values(), *created)}
 
         seg_changed = self._write_segments(flight_of, refs, codes, counts)
@@ -412,7 +417,7 @@ class ArtsImporter(Importer):
                 )
                 changed_flights.add(key[0])
             elif tuple(row[4:]) != tuple(seg[:5]):
-                update.append(PassengerSegment(id=row[0], **values))
+                update.append((row[0], *seg[:5]))
                 changed_flights.add(key[0])
             else:
                 counts["passenger_segments"]["unchanged"] += 1
@@ -426,7 +431,7 @@ class ArtsImporter(Importer):
                 for p in new
             ],
         )
-        PassengerSegment.objects.bulk_update(update, fields, batch_size=1000)
+        update_rows(PassengerSegment, fields, update)
         counts["passenger_segments"].update(
             created=len(new), updated=len(update), deleted=len(stale)
         )
@@ -457,7 +462,7 @@ class ArtsImporter(Importer):
                     new_c.append((sid, name, code, n))
                     changed_flights.add(key[0])
                 elif old[1] != code or old[2] != n:
-                    update_c.append(CitizenshipCount(id=old[0], country_id=code, people=n))
+                    update_c.append((old[0], code, n))
                     changed_flights.add(key[0])
                 else:
                     counts["citizenship_counts"]["unchanged"] += 1
@@ -470,7 +475,7 @@ class ArtsImporter(Importer):
         insert_rows(
             CitizenshipCount, ["segment_id", "reported_name", "country_id", "people"], new_c
         )
-        CitizenshipCount.objects.bulk_update(update_c, ["country", "people"], batch_size=1000)
+        update_rows(CitizenshipCount, ["country_id", "people"], update_c)
         counts["citizenship_counts"].update(
             created=len(new_c), updated=len(update_c), deleted=len(stale_c)
         )

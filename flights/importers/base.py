@@ -218,10 +218,7 @@ class AirportCodes:
 
 
 def _column(model, attname: str) -> str:
-    for field in model._meta.concrete_fields:
-        if field.attname == attname or field.name == attname:
-            return field.column
-    raise LookupError(f"{model.__name__} has no field {attname}")
+    return _field(model, attname).column
 
 
 def insert_rows(model, columns: list[str], rows: list[tuple]) -> None:
@@ -270,6 +267,48 @@ def insert_objects(model, objs: list) -> None:
             )
         )
     insert_rows(model, names, rows)
+
+
+def update_rows(model, columns: list[str], rows: list[tuple]) -> None:
+    """Set `columns` of many rows, given as (pk, *values): one UPDATE joined to a temporary table
+    filled by COPY on PostgreSQL (bulk_update's CASE expressions grow quadratically)."""
+    if not rows:
+        return
+    fields = [_field(model, c) for c in columns]
+    if connection.vendor != "postgresql":
+        objs = []
+        for row in rows:
+            obj = model(pk=row[0])
+            for field, value in zip(fields, row[1:], strict=True):
+                setattr(obj, field.attname, value)
+            objs.append(obj)
+        model.objects.bulk_update(objs, [f.name for f in fields], batch_size=500)
+        return
+    qn = connection.ops.quote_name
+    pk = model._meta.pk
+    table = qn(model._meta.db_table)
+    tmp = qn(f"tmp_{model._meta.db_table}")
+    defs = ", ".join(
+        f"{qn(f.column)} {f.rel_db_type(connection) if f.is_relation else f.db_type(connection)}"
+        for f in (pk, *fields)
+    ).replace("serial", "integer")
+    sets = ", ".join(f"{qn(f.column)} = t.{qn(f.column)}" for f in fields)
+    with connection.cursor() as cursor:
+        cursor.execute(f"DROP TABLE IF EXISTS {tmp}")
+        cursor.execute(f"CREATE TEMP TABLE {tmp} ({defs}) ON COMMIT DROP")
+        with cursor.cursor.copy(f"COPY {tmp} FROM STDIN") as copy:
+            for row in rows:
+                copy.write_row(row)
+        key = qn(pk.column)
+        cursor.execute(f"UPDATE {table} SET {sets} FROM {tmp} AS t WHERE {table}.{key} = t.{key}")
+        cursor.execute(f"DROP TABLE {tmp}")
+
+
+def _field(model, name: str):
+    for field in model._meta.concrete_fields:
+        if field.attname == name or field.name == name:
+            return field
+    raise LookupError(f"{model.__name__} has no field {name}")
 
 
 def clip(value: str, limit: int = VALUE_LIMIT) -> str:

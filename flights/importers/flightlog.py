@@ -25,7 +25,7 @@ from flights.models import (
     Source,
 )
 
-from .base import Importer, clip
+from .base import Importer, clip, insert_objects, insert_rows, update_rows
 
 COLUMNS: dict[str, tuple[str, ...]] = {
     "date": ("flight_date", "day"),
@@ -67,22 +67,6 @@ KIND_PRIORITY = [
     FlightKind.UNKNOWN,
 ]
 METHODS = {"observed": Basis.OBSERVED, "estimated": Basis.ESTIMATED, "reported": Basis.REPORTED}
-LEG_FIELDS = [
-    "flight",
-    "sequence",
-    "date",
-    "departure_airport",
-    "arrival_airport",
-    "departure_time",
-    "arrival_time",
-    "distance_km",
-    "kind",
-    "callsign",
-    "passengers",
-    "passengers_basis",
-    "source_url",
-    "notes",
-]
 CHAIN_GAP = dt.timedelta(hours=6)
 MAX_LEG = dt.timedelta(hours=24)
 SEQ_NEW = 16384  # temporary sequences; renumbered 1..n after writing (see _renumber)
@@ -208,7 +192,7 @@ class FlightlogImporter(Importer):
 
     def reset(self) -> None:
         self.legs: dict[str, LegRow] = {}
-        self.seen: set[tuple[str, ...]] = set()
+        self.seen: set[bytes] = set()
         self._dates: dict[str, dt.date | None] = {}
         self.latest = timezone.now().date() + dt.timedelta(days=1)
 
@@ -341,7 +325,8 @@ class FlightlogImporter(Importer):
         if errors:
             report.reject(line, errors)
             return
-        signature = tuple(cells)
+        # A digest, not the row: exact repeats are found without holding every row in memory.
+        signature = hashlib.blake2b("\x1f".join(cells).encode(), digest_size=16).digest()
         if signature in self.seen:
             report.duplicates += 1
             return
@@ -498,18 +483,27 @@ class FlightlogImporter(Importer):
                         setattr(flight, field, value)
                 if diff:
                     changed_flights[flight.pk] = diff
-        created = Flight.objects.bulk_create([f for _, f in new_flights], batch_size=2000)
-        flight_ids = [fid for _, _, fid, _ in plans]
-        for (i, _), flight in zip(new_flights, created, strict=True):
-            flight_ids[i] = flight.pk
-        if changed_flights:
-            update = [existing_flights[fid] for fid in changed_flights]
-            for flight in update:
-                flight.updated_at, flight.updated_by_id = now, run.started_by_id
-            fields = {f for diff in changed_flights.values() for f in diff}
-            Flight.objects.bulk_update(
-                update, [*fields, "updated_at", "updated_by"], batch_size=1000
+        insert_objects(Flight, [f for _, f in new_flights])
+        new_ids: dict[str, int] = {}
+        for chunk in _chunks([f.external_ref for _, f in new_flights], 2000):
+            new_ids.update(
+                Flight.objects.filter(external_ref__in=chunk).values_list("external_ref", "id")
             )
+        flight_ids = [fid for _, _, fid, _ in plans]
+        for i, flight in new_flights:
+            flight_ids[i] = flight.pk = new_ids[flight.external_ref]
+        created = [f for _, f in new_flights]
+        if changed_flights:
+            fields = sorted({f for diff in changed_flights.values() for f in diff})
+            update_rows(
+                Flight,
+                [*fields, "updated_at", "updated_by_id"],
+                [
+                    (fid, *(getattr(existing_flights[fid], f) for f in fields), now,
+                     run.started_by_id)
+                    for fid in changed_flights
+                ],
+            )  # fmt: skip
 
         # Legs: insert new ones, update changed ones, count the rest.
         new_legs, changed_legs = [], []
@@ -520,7 +514,9 @@ class FlightlogImporter(Importer):
                 values = self._leg_values(leg, flight_id)
                 old = existing_legs.get(leg.key)
                 if old is None:
-                    new_legs.append(Leg(sequence=SEQ_NEW + pos, import_key=leg.key, **values))
+                    new_legs.append(
+                        (SEQ_NEW + pos, leg.key, Basis.REPORTED, Basis.REPORTED, *values.values())
+                    )
                     touched.add(flight_id)
                     continue
                 diff = {
@@ -531,12 +527,12 @@ class FlightlogImporter(Importer):
                 if not diff:
                     counts["legs"]["unchanged"] += 1
                     continue
-                obj = Leg(id=old["id"], sequence=old["sequence"], import_key=leg.key, **values)
+                sequence = old["sequence"]
                 if "flight_id" in diff:
-                    obj.sequence = SEQ_NEW + pos
+                    sequence = SEQ_NEW + pos
                     touched.add(old["flight_id"])
                 touched.add(flight_id)
-                changed_legs.append(obj)
+                changed_legs.append((old["id"], sequence, *values.values()))
                 described = ", ".join(
                     f"{field.removesuffix('_id')} {_show(a)} → {_show(b)}"
                     for field, (a, b) in diff.items()
@@ -545,9 +541,13 @@ class FlightlogImporter(Importer):
                 self.report.warn(
                     f"line {leg.line}: leg {self._leg_label(leg)} updated: {described}"
                 )
-        Leg.objects.bulk_create(new_legs, batch_size=2000)
-        if changed_legs:
-            Leg.objects.bulk_update(changed_legs, LEG_FIELDS, batch_size=1000)
+        value_names = list(self._leg_values(next(iter(self.legs.values())), 0)) if self.legs else []
+        insert_rows(
+            Leg,
+            ["sequence", "import_key", "departure_basis", "arrival_basis", *value_names],
+            new_legs,
+        )
+        update_rows(Leg, ["sequence", *value_names], changed_legs)
         counts["legs"]["created"] = len(new_legs)
         counts["legs"]["updated"] = len(changed_legs)
 
@@ -572,10 +572,17 @@ class FlightlogImporter(Importer):
                             title=leg.source_url[:300], url=leg.source_url, counts=counts["sources"]
                         ).pk
                     links.add((flight_id, url_sources[leg.source_url]))
-        FlightSource.objects.bulk_create(
-            [FlightSource(flight_id=f, source_id=s) for f, s in links],
-            ignore_conflicts=True,
-            batch_size=5000,
+        for source_id in {s for _, s in links}:
+            flights = [f for f, s in links if s == source_id]
+            for chunk in _chunks(flights, 5000):
+                links -= {
+                    (f, source_id)
+                    for f in FlightSource.objects.filter(
+                        source_id=source_id, flight_id__in=chunk
+                    ).values_list("flight_id", flat=True)
+                }
+        insert_objects(
+            FlightSource, [FlightSource(flight_id=f, source_id=s, note="") for f, s in links]
         )
 
         # History: one entry per flight created or updated.
@@ -607,7 +614,7 @@ class FlightlogImporter(Importer):
                         },
                     )
                 )
-        FlightChange.objects.bulk_create(history, batch_size=2000)
+        insert_objects(FlightChange, history)
         counts["flights"]["created"] = len(created_ids)
         counts["flights"]["updated"] = len(history) - len(created_ids)
         counts["flights"]["unchanged"] = len(set(flight_ids)) - len(history)
@@ -880,9 +887,21 @@ class FlightlogImporter(Importer):
             "distance_km",
             "leg_count",
         ]
-        with_date = [f for f in updates if f.leg_count]
-        Flight.objects.bulk_update(with_date, [*fields, "date"], batch_size=1000)
-        Flight.objects.bulk_update([f for f in updates if not f.leg_count], fields, batch_size=1000)
+        columns = [_field_attname(f) for f in fields]
+        update_rows(
+            Flight,
+            [*columns, "date"],
+            [(f.pk, *(getattr(f, c) for c in columns), f.date) for f in updates if f.leg_count],
+        )
+        update_rows(
+            Flight,
+            columns,
+            [(f.pk, *(getattr(f, c) for c in columns)) for f in updates if not f.leg_count],
+        )
+
+
+def _field_attname(name: str) -> str:
+    return Flight._meta.get_field(name).attname
 
 
 def _seats(plane: Aircraft, seats_of_type: dict) -> int | None:
