@@ -10,14 +10,6 @@ import sys
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
-if __name__ == "__main__":
-    import os
-
-    import django
-
-    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "tracker.settings")
-    django.setup()
-from flights.importers.arts import ARTS_COLUMNS  # noqa: E402
 
 US = ["KAEX", "KHRL", "KIWA", "KBFI", "KELP", "KSAT", "KMIA", "KOMA", "KMSP", "KSAN", "KBRO"]
 ABROAD = ["MGGT", "MHLM", "MSLP", "MMMX", "SEQM", "MDSD", "MHTG", "SKBO", "MROC", "MPTO"]
@@ -28,6 +20,8 @@ BOOL = ["true", "false", "TRUE", "FALSE", "Y", "N", "1", "0"]
 
 
 def generate(rows: int, out: Path, seed: int = 20101001) -> int:
+    from flights.importers.arts import ARTS_COLUMNS
+
     rnd = random.Random(seed)
     start = dt.date(2010, 10, 1)
     written = 0
@@ -61,6 +55,12 @@ def generate(rows: int, out: Path, seed: int = 20101001) -> int:
 
 
 if __name__ == "__main__":
+    import os
+
+    import django
+
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "tracker.settings")
+    django.setup()
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--rows", type=int, default=1_000_000)
     parser.add_argument("--out", type=Path, default=Path("/tmp/arts_1m.csv"))

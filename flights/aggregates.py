@@ -13,7 +13,7 @@ from django.db.models.functions import Coalesce, TruncMonth, TruncWeek
 
 from flights.cache import cached
 from flights.choices import FlightKind
-from flights.filters import FlightFilterForm
+from flights.filters import FlightFilterForm, country_names, operator_choices
 from flights.models import Aircraft, Airport, Country, TimelineEvent
 
 REMOVAL_KINDS = (FlightKind.REMOVAL, FlightKind.LATERAL)
@@ -46,26 +46,45 @@ def _airport_columns(prefix: str) -> list[str]:
     return [f"{prefix}__icao", f"{prefix}__iata", f"{prefix}__lid", f"{prefix}__name"]
 
 
-def totals(qs) -> dict:
-    """Headline numbers of a flight queryset, in one query."""
-    return qs.aggregate(
-        flights=Count("id"),
-        removals=Count("id", filter=Q(kind__in=REMOVAL_KINDS)),
-        legs=Coalesce(Sum("leg_count"), 0),
-        countries=Count("destination_country", distinct=True),
-        pax_reported=Coalesce(Sum("pax_count"), 0),
-        pax_reported_flights=Count("pax_count"),
-        # The estimated range: a count where there is one, else the estimate's bounds; with no
-        # upper bound at all the seats are the ceiling. Flights with no ceiling are counted apart.
-        pax_low=Coalesce(Sum(Coalesce("pax_count", "pax_min", 0)), 0),
-        pax_high=Coalesce(
-            Sum(Coalesce("pax_count", "pax_max", "seat_ceiling", output_field=IntegerField())), 0
-        ),
-        pax_unbounded=Count(
-            "id",
-            filter=Q(pax_count__isnull=True, pax_max__isnull=True, seat_ceiling__isnull=True),
-        ),
-    )
+def totals(qs, periods: dict[str, tuple[dt.date, dt.date]]) -> dict[str, dict]:
+    """Headline numbers of a flight queryset for each named period, in one query."""
+    measures = {}
+    for name, (start, end) in periods.items():
+        within = Q(date__range=(start, end))
+        measures |= {
+            f"{name}__flights": Count("id", filter=within),
+            f"{name}__removals": Count("id", filter=within & Q(kind__in=REMOVAL_KINDS)),
+            f"{name}__legs": Coalesce(Sum("leg_count", filter=within), 0),
+            f"{name}__countries": Count("destination_country", distinct=True, filter=within),
+            f"{name}__pax_reported": Coalesce(Sum("pax_count", filter=within), 0),
+            f"{name}__pax_reported_flights": Count("pax_count", filter=within),
+            # The estimated range: a count where there is one, else the estimate's bounds; with
+            # no upper bound at all the seats are the ceiling. Flights with no ceiling are
+            # counted apart.
+            f"{name}__pax_low": Coalesce(
+                Sum(Coalesce("pax_count", "pax_min", 0), filter=within), 0
+            ),
+            f"{name}__pax_high": Coalesce(
+                Sum(
+                    Coalesce("pax_count", "pax_max", "seat_ceiling", output_field=IntegerField()),
+                    filter=within,
+                ),
+                0,
+            ),
+            f"{name}__pax_unbounded": Count(
+                "id",
+                filter=within
+                & Q(pax_count__isnull=True, pax_max__isnull=True, seat_ceiling__isnull=True),
+            ),
+        }
+    first = min(start for start, _ in periods.values())
+    last = max(end for _, end in periods.values())
+    row = qs.in_period(first, last).aggregate(**measures)
+    result: dict[str, dict] = {name: {} for name in periods}
+    for key, value in row.items():
+        name, measure = key.split("__", 1)
+        result[name][measure] = value
+    return result
 
 
 def _bucket(first: dt.date | None, last: dt.date | None) -> str:
@@ -111,25 +130,33 @@ def overview(form: FlightFilterForm) -> dict:
         undated = form.filter_flights(dates=False).order_by()
         bucket = _bucket(span["first"], span["last"])
         series = _series_by_kind(flights, bucket)
+        # Grouped by id alone (no joins over every flight); the few names shown come after.
         countries = list(
             flights.exclude(destination_country=None)
-            .values("destination_country_id", "destination_country__name")
+            .values("destination_country_id")
             .annotate(n=Count("id"))
-            .order_by("-n", "destination_country__name")[:TOP]
+            .order_by("-n", "destination_country_id")[:TOP]
         )
-        airports = list(
-            flights.filter(origin__country_id="US")
-            .values(*_airport_columns("origin"))
+        us_airports = Airport.objects.filter(country_id="US").values("id")
+        origins = list(
+            flights.filter(origin_id__in=us_airports)
+            .values("origin_id")
             .annotate(n=Count("id"))
-            .order_by("-n", "origin__icao")[:TOP]
+            .order_by("-n", "origin_id")[:TOP]
         )
         operators = list(
-            flights.values("operator__name")
+            flights.values("operator_id")
             .annotate(n=Count("id"))
-            .order_by("-n", "operator__name")[: TOP - 2]
+            .order_by("-n", "operator_id")[: TOP - 2]
         )
+        names = country_names()
+        operator_names = dict(operator_choices())
+        airports = Airport.objects.in_bulk([r["origin_id"] for r in origins])
         shown = sum(r["n"] for r in operators)
-        operator_rows = [{"name": r["operator__name"] or "Unknown", "n": r["n"]} for r in operators]
+        operator_rows = [
+            {"name": operator_names.get(r["operator_id"], "Unknown"), "n": r["n"]}
+            for r in operators
+        ]
         if span["n"] > shown:
             operator_rows.append({"name": "All others", "n": span["n"] - shown})
         return {
@@ -139,20 +166,27 @@ def overview(form: FlightFilterForm) -> dict:
             "count": span["n"],
             "period": (start, end),
             "previous_period": (prev_start, prev_end),
-            "current": totals(undated.in_period(start, end)),
-            "previous": totals(undated.in_period(prev_start, prev_end)),
+            **totals(undated, {"current": (start, end), "previous": (prev_start, prev_end)}),
             "bucket": bucket,
             "series": series,
             "events": _events(span["first"], span["last"], form.values.get("country", "")),
             "countries": [
                 {
                     "code": r["destination_country_id"],
-                    "name": r["destination_country__name"],
+                    "name": names.get(r["destination_country_id"], r["destination_country_id"]),
                     "n": r["n"],
                 }
                 for r in countries
             ],
-            "airports": [_airport_row(r, "origin") for r in airports],
+            "airports": [
+                {
+                    "icao": airports[r["origin_id"]].icao,
+                    "code": airports[r["origin_id"]].code,
+                    "name": airports[r["origin_id"]].name,
+                    "n": r["n"],
+                }
+                for r in origins
+            ],
             "operators": operator_rows,
         }
 
@@ -331,6 +365,8 @@ def country_activity(country: Country, form: FlightFilterForm) -> dict:
     return cached("country", (country.pk, form.cache_key()), compute)
 
 
-def flights_of(qs, limit: int = 20):
-    """A short list of recent flights for a subject page (one query)."""
-    return list(qs.with_route().order_by("-date", "-id")[:limit])
+def flights_of(qs, name: str, key, limit: int = 20) -> list:
+    """A short, cached list of recent flights for a subject page (one query when computed)."""
+    return cached(
+        f"recent:{name}", key, lambda: list(qs.with_route().order_by("-date", "-id")[:limit])
+    )

@@ -20,6 +20,10 @@ def operator_choices() -> list[tuple[int, str]]:
     )
 
 
+def country_names() -> dict[str, str]:
+    return cached("country_names", None, lambda: dict(Country.objects.values_list("code", "name")))
+
+
 class FlightFilterForm(forms.Form):
     start = forms.DateField(
         required=False, label="From", widget=forms.DateInput(attrs={"type": "date"})
@@ -80,7 +84,7 @@ class FlightFilterForm(forms.Form):
 
     def clean_country(self) -> str:
         code = self.cleaned_data["country"].strip().upper()
-        if code and not Country.objects.filter(code=code).exists():
+        if code and code not in country_names():
             raise forms.ValidationError(f"Unknown country code “{code}”.")
         return code
 

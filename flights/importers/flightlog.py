@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
+import json
 import re
 from collections import defaultdict
 
@@ -149,6 +150,9 @@ def _bounded_key(prefix: str, body: str, limit: int = 200) -> str:
     return prefix + "sha1:" + hashlib.sha1(body.encode(), usedforsecurity=False).hexdigest()
 
 
+_EPOCH = dt.datetime(1970, 1, 1, tzinfo=dt.UTC)
+
+
 class LegRow:
     """One validated leg of the file."""
 
@@ -175,10 +179,10 @@ class LegRow:
         "key",
     )
 
-    def sort_time(self) -> dt.datetime:
-        if self.dep_time is not None:
-            return self.dep_time
-        return dt.datetime(self.date.year, self.date.month, self.date.day, tzinfo=dt.UTC)
+    def flying_order(self) -> tuple:
+        """Date, then departure time (unknown times last in their day), then file order."""
+        known = self.dep_time is not None
+        return (self.date, not known, self.dep_time if known else _EPOCH, self.order)
 
 
 class FlightlogImporter(Importer):
@@ -388,10 +392,10 @@ class FlightlogImporter(Importer):
             else:
                 result.append((_bounded_key(CHAIN_REF_PREFIX, leg.key), [leg]))
         for mission, legs in missions.items():
-            legs.sort(key=lambda leg: (leg.sort_time(), leg.order))
+            legs.sort(key=LegRow.flying_order)
             result.append((_bounded_key(MISSION_REF_PREFIX, mission), legs))
         for legs in by_aircraft.values():
-            legs.sort(key=lambda leg: (leg.sort_time(), leg.order))
+            legs.sort(key=LegRow.flying_order)
             chain = [legs[0]]
             for leg in legs[1:]:
                 prev = chain[-1]
@@ -509,13 +513,21 @@ class FlightlogImporter(Importer):
         new_legs, changed_legs = [], []
         leg_changes: dict[int, list[str]] = defaultdict(list)
         touched: set[int] = set()
+        created_ids = {f.pk for f in created}
         for flight_id, (_, legs, _, _) in zip(flight_ids, plans, strict=True):
             for pos, leg in enumerate(legs):
                 values = self._leg_values(leg, flight_id)
                 old = existing_legs.get(leg.key)
                 if old is None:
                     new_legs.append(
-                        (SEQ_NEW + pos, leg.key, Basis.REPORTED, Basis.REPORTED, *values.values())
+                        (
+                            # A new flight's legs are already in flying order: final numbers.
+                            pos + 1 if flight_id in created_ids else SEQ_NEW + pos,
+                            leg.key,
+                            Basis.REPORTED,
+                            Basis.REPORTED,
+                            *values.values(),
+                        )
                     )
                     touched.add(flight_id)
                     continue
@@ -552,7 +564,7 @@ class FlightlogImporter(Importer):
         counts["legs"]["updated"] = len(changed_legs)
 
         touched_list = sorted(touched)
-        self._renumber(touched_list)
+        self._renumber([pk for pk in touched_list if pk not in created_ids])
         self._refresh_routes(touched_list)
 
         # Provenance: the file itself, and every source URL its rows cite.
@@ -581,40 +593,36 @@ class FlightlogImporter(Importer):
                         source_id=source_id, flight_id__in=chunk
                     ).values_list("flight_id", flat=True)
                 }
-        insert_objects(
-            FlightSource, [FlightSource(flight_id=f, source_id=s, note="") for f, s in links]
+        insert_rows(
+            FlightSource,
+            ["flight_id", "source_id", "note", "added_at"],
+            [(f, s, "", now) for f, s in links],
         )
 
         # History: one entry per flight created or updated.
         history = []
         label = f"import #{run.pk} ({run.file_name or run.url})"[:200]
-        created_ids = {f.pk for f in created}
+        created_json = json.dumps({"import_run": run.pk})
+        actor = run.started_by_id
         for flight_id in flight_ids:
             if flight_id in created_ids:
                 history.append(
-                    FlightChange(
-                        flight_id=flight_id,
-                        actor_id=run.started_by_id,
-                        action="imported",
-                        summary=f"Created by flight-log {label}",
-                        changes={"import_run": run.pk},
-                    )
-                )
+                    (flight_id, now, actor, "imported", f"Created by flight-log {label}",
+                     created_json)
+                )  # fmt: skip
             elif flight_id in changed_flights or flight_id in touched or leg_changes.get(flight_id):
+                changes = {
+                    "import_run": run.pk,
+                    "flight": changed_flights.get(flight_id, {}),
+                    "legs": leg_changes.get(flight_id, []),
+                }
                 history.append(
-                    FlightChange(
-                        flight_id=flight_id,
-                        actor_id=run.started_by_id,
-                        action="import updated",
-                        summary=f"Updated by flight-log {label}",
-                        changes={
-                            "import_run": run.pk,
-                            "flight": changed_flights.get(flight_id, {}),
-                            "legs": leg_changes.get(flight_id, []),
-                        },
-                    )
-                )
-        insert_objects(FlightChange, history)
+                    (flight_id, now, actor, "import updated", f"Updated by flight-log {label}",
+                     json.dumps(changes))
+                )  # fmt: skip
+        insert_rows(
+            FlightChange, ["flight_id", "at", "actor_id", "action", "summary", "changes"], history
+        )
         counts["flights"]["created"] = len(created_ids)
         counts["flights"]["updated"] = len(history) - len(created_ids)
         counts["flights"]["unchanged"] = len(set(flight_ids)) - len(history)
@@ -855,53 +863,43 @@ class FlightlogImporter(Importer):
                 )
             ):
                 legs_of[row[0]].append(row)
-        updates = []
         codes = self.airports
+        full, empty = [], []
         for flight_id in flight_ids:
             legs = legs_of.get(flight_id, [])
-            flight = Flight(pk=flight_id)
             if not legs:
-                flight.route, flight.origin_id, flight.destination_id = "", None, None
-                flight.destination_country_id, flight.distance_km, flight.leg_count = None, None, 0
-                updates.append(flight)
+                empty.append((flight_id, "", None, None, None, None, 0))
                 continue
             route: list[str] = []
             for _, dep, arr, _, _, _ in legs:
                 if not route or route[-1] != codes.code_of(dep):
                     route.append(codes.code_of(dep))
                 route.append(codes.code_of(arr))
+            # The destination is where the people were taken: not an empty flight home.
             outbound = [leg for leg in legs if leg[3] != FlightKind.RETURN] or legs
-            flight.route = " → ".join(route)[:300]
-            flight.origin_id = legs[0][1]
-            flight.destination_id = outbound[-1][2]
-            flight.destination_country_id = codes.country_of(flight.destination_id)
-            flight.distance_km = round(sum(leg[4] or 0 for leg in legs), 1)
-            flight.leg_count = len(legs)
-            flight.date = legs[0][5]
-            updates.append(flight)
-        fields = [
+            destination = outbound[-1][2]
+            full.append(
+                (
+                    flight_id,
+                    " → ".join(route)[:300],
+                    legs[0][1],
+                    destination,
+                    codes.country_of(destination),
+                    round(sum(leg[4] or 0 for leg in legs), 1),
+                    len(legs),
+                    legs[0][5],
+                )
+            )
+        columns = [
             "route",
-            "origin",
-            "destination",
-            "destination_country",
+            "origin_id",
+            "destination_id",
+            "destination_country_id",
             "distance_km",
             "leg_count",
         ]
-        columns = [_field_attname(f) for f in fields]
-        update_rows(
-            Flight,
-            [*columns, "date"],
-            [(f.pk, *(getattr(f, c) for c in columns), f.date) for f in updates if f.leg_count],
-        )
-        update_rows(
-            Flight,
-            columns,
-            [(f.pk, *(getattr(f, c) for c in columns)) for f in updates if not f.leg_count],
-        )
-
-
-def _field_attname(name: str) -> str:
-    return Flight._meta.get_field(name).attname
+        update_rows(Flight, [*columns, "date"], full)
+        update_rows(Flight, columns, empty)
 
 
 def _seats(plane: Aircraft, seats_of_type: dict) -> int | None:

@@ -315,7 +315,9 @@ def airport_detail(request, code: str):
         airport = Airport.objects.select_related("country").get(pk=airport.pk)
     form = _filters(request)
     data = aggregates.airport_activity(airport, form)
-    flights = aggregates.flights_of(form.filter_flights().touching_airport(airport))
+    flights = aggregates.flights_of(
+        form.filter_flights().touching_airport(airport), "airport", (airport.pk, form.cache_key())
+    )
     context = _context(request, form, airport=airport, data=data, flights=flights)
     if data["months"]:
         context.update(
@@ -344,7 +346,11 @@ def aircraft_detail(request, registration: str):
     )
     form = _filters(request)
     data = aggregates.aircraft_history(aircraft, form)
-    flights = aggregates.flights_of(form.filter_flights().filter(aircraft=aircraft))
+    flights = aggregates.flights_of(
+        form.filter_flights().filter(aircraft=aircraft),
+        "aircraft",
+        (aircraft.pk, form.cache_key()),
+    )
     context = _context(request, form, aircraft=aircraft, data=data, flights=flights)
     if data["months"]:
         context["months_chart"] = chart_json(
@@ -360,7 +366,11 @@ def country_detail(request, code: str):
     country = get_object_or_404(Country, code=code.strip().upper())
     form = _filters(request)
     data = aggregates.country_activity(country, form)
-    flights = aggregates.flights_of(form.filter_flights().filter(destination_country=country))
+    flights = aggregates.flights_of(
+        form.filter_flights().filter(destination_country=country),
+        "country",
+        (country.pk, form.cache_key()),
+    )
     kinds, table = _pivot(data["series"])
     context = _context(
         request,
