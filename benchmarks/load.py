@@ -140,6 +140,12 @@ def main() -> None:
     parser.add_argument("--wrk-threads", type=int, default=2)
     parser.add_argument("--redis-port", type=int, default=6392)
     parser.add_argument("--only", nargs="*", help="endpoint labels to run (default: all)")
+    parser.add_argument(
+        "--page-cache",
+        type=int,
+        default=300,
+        help="PAGE_CACHE_SECONDS (docker-compose's default 300; 0 measures the views themselves)",
+    )
     args = parser.parse_args()
     if shutil.which("wrk") is None:
         raise SystemExit("wrk is missing: apt-get install wrk")
@@ -161,6 +167,7 @@ def main() -> None:
         "BIND_HOST": "127.0.0.1",
         "PORT": str(port),
         "WEB_CONCURRENCY": str(args.workers),
+        "PAGE_CACHE_SECONDS": str(args.page_cache),
     }
     gunicorn = None
     log_handle = None
@@ -250,7 +257,8 @@ def main() -> None:
         print(
             f"Machine: {machine()}. Data: {data['flights']:,} flights, {data['legs']:,} legs. "
             f"gunicorn {args.workers} sync workers, wrk {args.wrk_threads} threads, "
-            f"{args.connections} connections, {args.duration} s per endpoint, same host."
+            f"{args.connections} connections, {args.duration} s per endpoint, same host, "
+            f"PAGE_CACHE_SECONDS={args.page_cache}."
         )
         print()
         print("| endpoint | path | requests/s | p50 ms | p95 ms | p99 ms | requests | 5xx |")

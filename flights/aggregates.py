@@ -55,7 +55,6 @@ def totals(qs, periods: dict[str, tuple[dt.date, dt.date]]) -> dict[str, dict]:
             f"{name}__flights": Count("id", filter=within),
             f"{name}__removals": Count("id", filter=within & Q(kind__in=REMOVAL_KINDS)),
             f"{name}__legs": Coalesce(Sum("leg_count", filter=within), 0),
-            f"{name}__countries": Count("destination_country", distinct=True, filter=within),
             f"{name}__pax_reported": Coalesce(Sum("pax_count", filter=within), 0),
             f"{name}__pax_reported_flights": Count("pax_count", filter=within),
             # The estimated range: a count where there is one, else the estimate's bounds; with
@@ -79,11 +78,25 @@ def totals(qs, periods: dict[str, tuple[dt.date, dt.date]]) -> dict[str, dict]:
         }
     first = min(start for start, _ in periods.values())
     last = max(end for _, end in periods.values())
-    row = qs.in_period(first, last).aggregate(**measures)
-    result: dict[str, dict] = {name: {} for name in periods}
+    qs = qs.in_period(first, last)
+    row = qs.aggregate(**measures)
+    result: dict[str, dict] = {name: {"countries": 0} for name in periods}
     for key, value in row.items():
         name, measure = key.split("__", 1)
         result[name][measure] = value
+    # Countries reached: COUNT(DISTINCT ...) FILTER sorts every row once per period; grouping
+    # by country (a few hundred groups) and counting the groups is several times faster.
+    per_country = (
+        qs.exclude(destination_country=None)
+        .values("destination_country_id")
+        .annotate(
+            **{name: Count("id", filter=Q(date__range=period)) for name, period in periods.items()}
+        )
+        .order_by()
+    )
+    for group in per_country:
+        for name in periods:
+            result[name]["countries"] += group[name] > 0
     return result
 
 
@@ -266,11 +279,15 @@ def airport_activity(airport: Airport, form: FlightFilterForm) -> dict:
             )
             .order_by("month")
         )
+        # Grouped by id alone (no joins over every leg); the ten airports shown come after.
         destinations = list(
             legs.filter(departure_airport=airport)
-            .values(*_airport_columns("arrival_airport"), "arrival_airport__country__name")
+            .values("arrival_airport_id")
             .annotate(n=Count("id"))
-            .order_by("-n", "arrival_airport__icao")[:TOP]
+            .order_by("-n", "arrival_airport_id")[:TOP]
+        )
+        names = Airport.objects.select_related("country").in_bulk(
+            [r["arrival_airport_id"] for r in destinations]
         )
         return {
             "months": months,
@@ -278,8 +295,11 @@ def airport_activity(airport: Airport, form: FlightFilterForm) -> dict:
             "arrivals": sum(m["arrivals"] for m in months),
             "destinations": [
                 {
-                    **_airport_row(r, "arrival_airport"),
-                    "country": r["arrival_airport__country__name"],
+                    "icao": names[r["arrival_airport_id"]].icao,
+                    "code": names[r["arrival_airport_id"]].code,
+                    "name": names[r["arrival_airport_id"]].name,
+                    "country": names[r["arrival_airport_id"]].country.name,
+                    "n": r["n"],
                 }
                 for r in destinations
             ],

@@ -59,3 +59,67 @@ class DatabaseUnavailableMiddleware:
         )
         response["Retry-After"] = str(self.RETRY_AFTER_SECONDS)
         return response
+
+
+class AnonymousPageCacheMiddleware:
+    """Serve anonymous GETs of public pages from the cache, keyed on the data version.
+
+    Off unless PAGE_CACHE_SECONDS > 0. A stored page is only ever served for the same path and
+    query string and the same data version, so an import, an approved sighting or an admin edit
+    (anything that bumps the version) shows at once; the timeout bounds how stale a page whose
+    content depends on the clock can get. Only responses that are the same for every anonymous
+    visitor are stored: 200, not streamed, no Set-Cookie (so no CSRF token and no messages), no
+    Cache-Control private/no-store/no-cache. Requests carrying a session or messages cookie go
+    through, as do all other methods.
+    """
+
+    PREFIX = "page"
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]):
+        self.get_response = get_response
+        self.timeout = getattr(settings, "PAGE_CACHE_SECONDS", 0)
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        if not self.timeout or not self._cacheable_request(request):
+            return self.get_response(request)
+        from django.core.cache import cache
+
+        from flights.cache import data_version
+
+        version = data_version()
+        if version == "nocache":
+            return self.get_response(request)
+        key = self._key(request, version)
+        try:
+            cached = cache.get(key)
+        except Exception:  # noqa: BLE001 - the cache is an optimisation
+            cached = None
+        if cached is not None:
+            return cached
+        response = self.get_response(request)
+        if self._cacheable_response(response):
+            try:
+                cache.set(key, response, timeout=self.timeout)
+            except Exception:  # noqa: BLE001
+                log.warning("cache unavailable while storing a page", exc_info=True)
+        return response
+
+    @staticmethod
+    def _cacheable_request(request: HttpRequest) -> bool:
+        if request.method != "GET":
+            return False
+        cookies = request.COOKIES
+        return settings.SESSION_COOKIE_NAME not in cookies and "messages" not in cookies
+
+    @staticmethod
+    def _cacheable_response(response: HttpResponse) -> bool:
+        if response.status_code != 200 or response.streaming or response.cookies:
+            return False
+        control = response.get("Cache-Control", "").lower()
+        return not any(word in control for word in ("private", "no-store", "no-cache"))
+
+    def _key(self, request: HttpRequest, version: str) -> str:
+        import hashlib
+
+        digest = hashlib.sha1(request.get_full_path().encode(), usedforsecurity=False).hexdigest()
+        return f"{self.PREFIX}:{version}:{request.get_host()}:{digest}"

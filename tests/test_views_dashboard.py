@@ -318,3 +318,26 @@ def test_pages_load_plotly_and_outlines_from_our_own_static_files(client, refere
         assert "https://" not in re.sub(
             r'href="https://[^"]*"', "", client.get(url).content.decode()
         ), name
+
+
+@pytest.mark.parametrize("sightings", [1, 6])
+def test_flight_detail_queries_stay_constant_with_its_sightings(
+    client, reference_data, django_assert_max_num_queries, django_user_model, sightings
+):
+    from flights.models import Airport, Sighting
+
+    flight = make_flight()
+    reporter = django_user_model.objects.create_user("spotter")
+    for i in range(sightings):
+        Sighting.objects.create(
+            reporter=reporter,
+            airport=Airport.objects.get(icao="KAEX"),
+            seen_at=dt.datetime(2025, 5, 6, 15, i, tzinfo=dt.UTC),
+            registration="N278GX",
+            event="departure",
+            flight=flight,
+            status="approved",
+        )
+    with django_assert_max_num_queries(8):
+        html = client.get(flight.get_absolute_url()).content.decode()
+    assert html.count("Volunteer sighting ·") == sightings

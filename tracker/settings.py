@@ -138,6 +138,7 @@ MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     "flights.middleware.SecurityHeadersMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
+    "flights.middleware.AnonymousPageCacheMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
@@ -181,6 +182,9 @@ FORMS_URLFIELD_ASSUME_HTTPS = True  # Django 6 behaviour now; silences the trans
 # pages down: the aggregate cache is an optimisation (flights.cache tolerates errors).
 REDIS_URL = env_url("REDIS_URL", "", schemes=("redis", "rediss", "unix"))
 CACHE_TIMEOUT = env_int("CACHE_TIMEOUT", 600, minimum=0)
+# Whole public pages for anonymous visitors, keyed on the data version (flights.middleware);
+# 0 turns it off. Seconds bound how stale a page that depends on today's date may get.
+PAGE_CACHE_SECONDS = env_int("PAGE_CACHE_SECONDS", 0, minimum=0)
 if REDIS_URL:
     CACHES = {
         "default": {

@@ -311,6 +311,29 @@ def _field(model, name: str):
     raise LookupError(f"{model.__name__} has no field {name}")
 
 
+def rows_matching(model, column: str, values: list, fields: list[str]) -> list[tuple]:
+    """`fields` of the rows whose `column` is one of `values`: one `= ANY(array)` query on
+    PostgreSQL (Django's IN lists cost seconds to build for 100,000 values)."""
+    if not values:
+        return []
+    if connection.vendor != "postgresql":
+        found: list[tuple] = []
+        for start in range(0, len(values), 500):
+            found += model.objects.filter(
+                **{f"{column}__in": values[start : start + 500]}
+            ).values_list(*fields)
+        return found
+    qn = connection.ops.quote_name
+    cols = ", ".join(qn(_column(model, f)) for f in fields)
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"SELECT {cols} FROM {qn(model._meta.db_table)} "
+            f"WHERE {qn(_column(model, column))} = ANY(%s)",
+            [list(values)],
+        )
+        return cursor.fetchall()
+
+
 def clip(value: str, limit: int = VALUE_LIMIT) -> str:
     value = value or ""
     return value if len(value) <= limit else value[: limit - 1] + "…"

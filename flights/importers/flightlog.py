@@ -26,7 +26,7 @@ from flights.models import (
     Source,
 )
 
-from .base import Importer, clip, insert_objects, insert_rows, update_rows
+from .base import Importer, clip, insert_objects, insert_rows, rows_matching, update_rows
 
 COLUMNS: dict[str, tuple[str, ...]] = {
     "date": ("flight_date", "day"),
@@ -438,11 +438,7 @@ class FlightlogImporter(Importer):
 
         existing_legs = self._existing_legs()
         refs = [ref for ref, _ in groups]
-        flights_by_ref = {}
-        for chunk in _chunks(refs, 2000):
-            flights_by_ref.update(
-                Flight.objects.filter(external_ref__in=chunk).values_list("external_ref", "id")
-            )
+        flights_by_ref = dict(rows_matching(Flight, "external_ref", refs, ["external_ref", "id"]))
 
         # Decide each group's flight and the values it should carry.
         plans = []
@@ -459,9 +455,14 @@ class FlightlogImporter(Importer):
             )
 
         existing_ids = [fid for _, _, fid, _ in plans if fid]
-        existing_flights = {}
-        for chunk in _chunks(existing_ids, 2000):
-            existing_flights.update(Flight.objects.in_bulk(chunk))
+        compared = [
+            "date", "aircraft_id", "aircraft_type_id", "operator_id", "callsign", "kind",
+            "seat_ceiling", "pax_count", "pax_min", "pax_max", "pax_basis", "pax_method",
+        ]  # fmt: skip
+        existing_flights: dict[int, dict] = {}
+        for chunk in _chunks(existing_ids, 5000):
+            for row in Flight.objects.filter(id__in=chunk).values("id", *compared):
+                existing_flights[row["id"]] = row
 
         new_flights = []
         changed_flights: dict[int, dict] = {}
@@ -481,18 +482,21 @@ class FlightlogImporter(Importer):
                 for field, value in values.items():
                     if value in (None, "", FlightKind.UNKNOWN):
                         continue  # the file does not say: keep what is recorded
-                    old = getattr(flight, field)
+                    old = flight[field]
                     if old != value:
                         diff[field] = [_plain(old), _plain(value)]
-                        setattr(flight, field, value)
+                        flight[field] = value
                 if diff:
-                    changed_flights[flight.pk] = diff
+                    changed_flights[flight_id] = diff
         insert_objects(Flight, [f for _, f in new_flights])
-        new_ids: dict[str, int] = {}
-        for chunk in _chunks([f.external_ref for _, f in new_flights], 2000):
-            new_ids.update(
-                Flight.objects.filter(external_ref__in=chunk).values_list("external_ref", "id")
+        new_ids = dict(
+            rows_matching(
+                Flight,
+                "external_ref",
+                [f.external_ref for _, f in new_flights],
+                ["external_ref", "id"],
             )
+        )
         flight_ids = [fid for _, _, fid, _ in plans]
         for i, flight in new_flights:
             flight_ids[i] = flight.pk = new_ids[flight.external_ref]
@@ -503,7 +507,7 @@ class FlightlogImporter(Importer):
                 Flight,
                 [*fields, "updated_at", "updated_by_id"],
                 [
-                    (fid, *(getattr(existing_flights[fid], f) for f in fields), now,
+                    (fid, *(existing_flights[fid][f] for f in fields), now,
                      run.started_by_id)
                     for fid in changed_flights
                 ],
@@ -565,7 +569,14 @@ class FlightlogImporter(Importer):
 
         touched_list = sorted(touched)
         self._renumber([pk for pk in touched_list if pk not in created_ids])
-        self._refresh_routes(touched_list)
+        in_memory = {}
+        for flight_id, (_, legs, _, _) in zip(flight_ids, plans, strict=True):
+            if flight_id in created_ids:
+                in_memory[flight_id] = [
+                    (flight_id, leg.dep, leg.arr, leg.kind, self._distance(leg), leg.date)
+                    for leg in legs
+                ]
+        self._refresh_routes(touched_list, in_memory)
 
         # Provenance: the file itself, and every source URL its rows cite.
         file_source = self._source(
@@ -584,15 +595,10 @@ class FlightlogImporter(Importer):
                             title=leg.source_url[:300], url=leg.source_url, counts=counts["sources"]
                         ).pk
                     links.add((flight_id, url_sources[leg.source_url]))
-        for source_id in {s for _, s in links}:
-            flights = [f for f, s in links if s == source_id]
-            for chunk in _chunks(flights, 5000):
-                links -= {
-                    (f, source_id)
-                    for f in FlightSource.objects.filter(
-                        source_id=source_id, flight_id__in=chunk
-                    ).values_list("flight_id", flat=True)
-                }
+        old_flights = sorted({f for f, _ in links} - created_ids)
+        links -= set(
+            rows_matching(FlightSource, "flight_id", old_flights, ["flight_id", "source_id"])
+        )
         insert_rows(
             FlightSource,
             ["flight_id", "source_id", "note", "added_at"],
@@ -635,9 +641,12 @@ class FlightlogImporter(Importer):
             f"{self.airports.code_of(leg.dep)} → {self.airports.code_of(leg.arr)}"
         )
 
-    def _leg_values(self, leg: LegRow, flight_id: int) -> dict:
+    def _distance(self, leg: LegRow) -> float:
         lat1, lon1 = self.airports.position(leg.dep)
         lat2, lon2 = self.airports.position(leg.arr)
+        return round(great_circle_km(lat1, lon1, lat2, lon2), 1)
+
+    def _leg_values(self, leg: LegRow, flight_id: int) -> dict:
         return {
             "flight_id": flight_id,
             "date": leg.date,
@@ -645,7 +654,7 @@ class FlightlogImporter(Importer):
             "arrival_airport_id": leg.arr,
             "departure_time": leg.dep_time,
             "arrival_time": leg.arr_time,
-            "distance_km": round(great_circle_km(lat1, lon1, lat2, lon2), 1),
+            "distance_km": self._distance(leg),
             "kind": leg.kind,
             "callsign": leg.callsign,
             "passengers": leg.pax,
@@ -673,11 +682,13 @@ class FlightlogImporter(Importer):
             "source_url",
             "notes",
         ]
-        found = {}
-        for chunk in _chunks(list(self.legs), 5000):
-            for row in Leg.objects.filter(import_key__in=chunk).values(*fields):
-                found[row["import_key"]] = row
-        return found
+        return {
+            row["import_key"]: row
+            for row in (
+                dict(zip(fields, values, strict=True))
+                for values in rows_matching(Leg, "import_key", list(self.legs), fields)
+            )
+        }
 
     def _flight_values(self, legs: list[LegRow], operators, aircraft, types) -> dict:
         first = legs[0]
@@ -846,23 +857,17 @@ class FlightlogImporter(Importer):
                     chunk,
                 )
 
-    def _refresh_routes(self, flight_ids: list[int]) -> None:
-        """What Flight.refresh_route() does, for many flights in a few queries."""
-        legs_of: dict[int, list] = defaultdict(list)
-        for chunk in _chunks(flight_ids, 2000):
-            for row in (
-                Leg.objects.filter(flight_id__in=chunk)
-                .order_by("flight_id", "sequence")
-                .values_list(
-                    "flight_id",
-                    "departure_airport_id",
-                    "arrival_airport_id",
-                    "kind",
-                    "distance_km",
-                    "date",
-                )
-            ):
-                legs_of[row[0]].append(row)
+    def _refresh_routes(self, flight_ids: list[int], in_memory: dict[int, list]) -> None:
+        """What Flight.refresh_route() does, for many flights in a few queries. The legs of
+        flights created by this run are known already (in flying order); others are read."""
+        legs_of: dict[int, list] = defaultdict(list, in_memory)
+        stored = [pk for pk in flight_ids if pk not in in_memory]
+        fields = [
+            "flight_id", "departure_airport_id", "arrival_airport_id", "kind", "distance_km",
+            "date", "sequence",
+        ]  # fmt: skip
+        for row in sorted(rows_matching(Leg, "flight_id", stored, fields), key=lambda r: r[6]):
+            legs_of[row[0]].append(row[:6])
         codes = self.airports
         full, empty = [], []
         for flight_id in flight_ids:

@@ -229,6 +229,10 @@ def flight_list(request):
     # Counting every match is the slow part of a list page; the count is an aggregate like others.
     paginator.count = cached("flight_count", form.cache_key(), flights.count)
     page = paginator.get_page(request.GET.get("page"))
+    rows = page.object_list
+    page.object_list = cached(
+        "flight_page", (form.cache_key(), sort, page.number), lambda: list(rows)
+    )
     columns = [
         ("date", "Date"),
         ("route", "Route"),
@@ -261,7 +265,10 @@ def flight_list(request):
 
 @require_safe
 def flight_detail(request, pk: int):
-    flight = get_object_or_404(Flight.objects.with_route().with_legs(), pk=pk)
+    # The sightings partial (sightings area) walks sightings, their airports and photos.
+    flights = Flight.objects.with_route().with_legs()
+    flights = flights.prefetch_related("sightings__airport", "sightings__photos")
+    flight = get_object_or_404(flights, pk=pk)
     legs = list(flight.legs.all())
     airport_url = _airport_url_maker()
 

@@ -1,0 +1,74 @@
+"""Anonymous public pages come from the cache until the data changes (PAGE_CACHE_SECONDS)."""
+
+import pytest
+from django.contrib.auth.models import User
+from django.test import Client
+from django.urls import reverse
+
+from flights.cache import bump_data_version
+from tests.factories import make_flight
+
+
+@pytest.fixture
+def page_cache(settings):
+    settings.PAGE_CACHE_SECONDS = 300
+
+
+def test_the_second_anonymous_visit_is_served_without_a_query(
+    client, page_cache, reference_data, django_assert_num_queries
+):
+    make_flight(route=("KAEX", "MGGT"))
+    first = client.get(reverse("flights:home"))
+    assert first.status_code == 200
+    with django_assert_num_queries(0):
+        second = client.get(reverse("flights:home"))
+    assert second.content == first.content
+    assert second["Content-Security-Policy"] == first["Content-Security-Policy"]
+
+
+def test_a_data_change_shows_at_once(client, page_cache, reference_data):
+    client.get(reverse("flights:home"))
+    flight = make_flight(route=("KAEX", "MGGT"), callsign="GXA6017")
+    assert flight.route.encode() not in client.get(reverse("flights:home")).content
+    bump_data_version()  # what every write does once it commits
+    assert flight.route.encode() in client.get(reverse("flights:home")).content
+
+
+def test_the_query_string_is_part_of_the_key(client, page_cache, reference_data):
+    empty = client.get(reverse("flights:api_flights")).content
+    make_flight(route=("KAEX", "MGGT"))
+    assert client.get(reverse("flights:api_flights")).content == empty  # stored
+    assert client.get(reverse("flights:api_flights") + "?page=1").content != empty
+
+
+def test_signed_in_users_are_never_served_a_stored_page(client, page_cache, db):
+    client.get(reverse("flights:home"))
+    user = User.objects.create_user("cache-reader", password=None)
+    signed_in = Client()
+    signed_in.force_login(user)
+    assert b"cache-reader" in signed_in.get(reverse("flights:home")).content
+
+
+def test_pages_that_set_a_cookie_are_not_stored(client, page_cache, db):
+    first = client.get(reverse("login"))
+    assert first.cookies  # the CSRF cookie: this page is personal
+    fresh = Client()
+    assert fresh.get(reverse("login")).cookies["csrftoken"].value != (
+        first.cookies["csrftoken"].value
+    )
+
+
+def test_probes_are_never_stored(client, page_cache, db, settings):
+    settings.CELERY_BROKER_URL = ""
+    assert client.get(reverse("flights:readyz")).json()["status"] == "ok"
+    settings.REDIS_URL = "redis://127.0.0.1:6399/0"
+    assert client.get(reverse("flights:readyz")).status_code == 503
+
+
+def test_it_is_off_unless_configured(
+    client, reference_data, settings, django_assert_max_num_queries
+):
+    assert settings.PAGE_CACHE_SECONDS == 0
+    client.get(reverse("flights:home"))
+    flight = make_flight(route=("KAEX", "MGGT"))
+    assert flight.route.encode() in client.get(reverse("flights:home")).content
