@@ -19,3 +19,17 @@ def test_home_renders_in_chromium_without_leaving_the_origin(page, reference_dat
     page.goto("/")
     assert page.locator("h1").inner_text() == "Recent flights"
     assert "HRL → GUA" in page.locator("table.data").inner_text()
+
+
+def test_public_flight_history_does_not_name_team_members(client, admin_client, reference_data):
+    from django.contrib.auth import get_user_model
+
+    from flights.models import FlightChange
+
+    flight = make_flight()
+    editor = get_user_model().objects.create_user("editor-jane", password="x")
+    FlightChange.objects.create(flight=flight, actor=editor, action="verified", summary="Checked")
+    public = client.get(reverse("flights:flight_detail", args=[flight.pk])).content.decode()
+    assert "editor-jane" not in public and "tracker team" in public
+    staff = admin_client.get(reverse("flights:flight_detail", args=[flight.pk])).content.decode()
+    assert "editor-jane" in staff
