@@ -8,7 +8,8 @@ the data version (`flights.cache.cached`), so an import or an approved sighting 
 import datetime as dt
 from collections import defaultdict
 
-from django.db.models import Count, F, IntegerField, Max, Min, Q, Sum
+from django.db import connections
+from django.db.models import Case, Count, F, IntegerField, Max, Min, Q, Sum, When
 from django.db.models.functions import Coalesce, TruncMonth, TruncWeek
 
 from flights.cache import cached
@@ -47,28 +48,28 @@ def _airport_columns(prefix: str) -> list[str]:
 
 
 def totals(qs, periods: dict[str, tuple[dt.date, dt.date]]) -> dict[str, dict]:
-    """Headline numbers of a flight queryset for each named period, in one query."""
+    """Headline numbers of a flight queryset for each named period, in one query.
+
+    Grouped by destination country (a few hundred groups at most) and summed here: one pass
+    gives both the sums and "countries reached" (the groups with a flight in the period), where
+    COUNT(DISTINCT ...) FILTER would sort every row once per period.
+    """
     measures = {}
     for name, (start, end) in periods.items():
         within = Q(date__range=(start, end))
         measures |= {
             f"{name}__flights": Count("id", filter=within),
             f"{name}__removals": Count("id", filter=within & Q(kind__in=REMOVAL_KINDS)),
-            f"{name}__legs": Coalesce(Sum("leg_count", filter=within), 0),
-            f"{name}__pax_reported": Coalesce(Sum("pax_count", filter=within), 0),
+            f"{name}__legs": Sum("leg_count", filter=within),
+            f"{name}__pax_reported": Sum("pax_count", filter=within),
             f"{name}__pax_reported_flights": Count("pax_count", filter=within),
             # The estimated range: a count where there is one, else the estimate's bounds; with
             # no upper bound at all the seats are the ceiling. Flights with no ceiling are
             # counted apart.
-            f"{name}__pax_low": Coalesce(
-                Sum(Coalesce("pax_count", "pax_min", 0), filter=within), 0
-            ),
-            f"{name}__pax_high": Coalesce(
-                Sum(
-                    Coalesce("pax_count", "pax_max", "seat_ceiling", output_field=IntegerField()),
-                    filter=within,
-                ),
-                0,
+            f"{name}__pax_low": Sum(Coalesce("pax_count", "pax_min", 0), filter=within),
+            f"{name}__pax_high": Sum(
+                Coalesce("pax_count", "pax_max", "seat_ceiling", output_field=IntegerField()),
+                filter=within,
             ),
             f"{name}__pax_unbounded": Count(
                 "id",
@@ -78,25 +79,25 @@ def totals(qs, periods: dict[str, tuple[dt.date, dt.date]]) -> dict[str, dict]:
         }
     first = min(start for start, _ in periods.values())
     last = max(end for _, end in periods.values())
-    qs = qs.in_period(first, last)
-    row = qs.aggregate(**measures)
-    result: dict[str, dict] = {name: {"countries": 0} for name in periods}
-    for key, value in row.items():
-        name, measure = key.split("__", 1)
-        result[name][measure] = value
-    # Countries reached: COUNT(DISTINCT ...) FILTER sorts every row once per period; grouping
-    # by country (a few hundred groups) and counting the groups is several times faster.
-    per_country = (
-        qs.exclude(destination_country=None)
+    groups = (
+        qs.in_period(first, last)
+        .order_by()
         .values("destination_country_id")
-        .annotate(
-            **{name: Count("id", filter=Q(date__range=period)) for name, period in periods.items()}
-        )
+        .annotate(**measures)
         .order_by()
     )
-    for group in per_country:
-        for name in periods:
-            result[name]["countries"] += group[name] > 0
+    result: dict[str, dict] = {
+        name: {key.split("__", 1)[1]: 0 for key in measures if key.startswith(f"{name}__")}
+        | {"countries": 0}
+        for name in periods
+    }
+    for group in groups:
+        for key in measures:
+            name, measure = key.split("__", 1)
+            result[name][measure] += group[key] or 0
+        if group["destination_country_id"] is not None:
+            for name in periods:
+                result[name]["countries"] += group[f"{name}__flights"] > 0
     return result
 
 
@@ -119,6 +120,117 @@ def _series_by_kind(qs, bucket: str) -> list[dict]:
     return [{"bucket": r["bucket"], "kind": r["kind"], "n": r["n"]} for r in rows]
 
 
+def _bucket_start(day: dt.date, bucket: str) -> dt.date:
+    """The same bucket as TruncWeek (ISO weeks, from Monday) / TruncMonth on a date."""
+    if bucket == "week":
+        return day - dt.timedelta(days=day.weekday())
+    return day.replace(day=1)
+
+
+def _series_from_days(days: dict[tuple[dt.date, str], int], bucket: str) -> list[dict]:
+    """`_series_by_kind` from counts per (date, kind), in the same order."""
+    counts: dict[tuple[dt.date, str], int] = defaultdict(int)
+    for (day, kind), n in days.items():
+        counts[(_bucket_start(day, bucket), kind)] += n
+    return [{"bucket": b, "kind": k, "n": n} for (b, k), n in sorted(counts.items())]
+
+
+def _one_pass(qs) -> bool:
+    """PostgreSQL computes several groupings in one scan (GROUPING SETS); SQLite cannot."""
+    return connections[qs.db].vendor == "postgresql"
+
+
+def _grouping_sets(qs, columns: list[str], sets: list[tuple[str, ...]]) -> list[tuple]:
+    """COUNT(*) of the queryset's rows for each grouping set, in one scan.
+
+    The filtered queryset's own SQL (`columns` selected with values()) is the FROM subquery,
+    which PostgreSQL pulls up, so its indexes (an index-only scan of the covering index) still
+    apply. Rows are (set number, *columns, n); columns outside the row's set are None.
+    """
+    sql, params = qs.values(*columns).query.sql_with_params()
+    quoted = {c: connections[qs.db].ops.quote_name(c) for c in columns}
+    grouping = ", ".join(quoted[c] for c in columns)
+    sets_sql = ", ".join("(" + ", ".join(quoted[c] for c in group) + ")" for group in sets)
+    query = (
+        f"SELECT GROUPING({grouping}), {grouping}, COUNT(*) FROM ({sql}) AS rollup "
+        f"GROUP BY GROUPING SETS ({sets_sql})"
+    )
+    # GROUPING() sets bit (len - 1 - i) for every column i *not* in the row's grouping set.
+    masks = {}
+    for number, group in enumerate(sets):
+        mask = sum(1 << (len(columns) - 1 - i) for i, c in enumerate(columns) if c not in group)
+        masks[mask] = number
+    with connections[qs.db].cursor() as cursor:
+        cursor.execute(query, params)
+        return [(masks[row[0]], *row[1:]) for row in cursor.fetchall()]
+
+
+def _top(counts: dict, limit: int) -> list[tuple]:
+    """(key, n) by n descending, then key ascending with None last (PostgreSQL's order)."""
+    ordered = sorted(counts.items(), key=lambda kv: (-kv[1], kv[0] is None, kv[0]))
+    return ordered[:limit]
+
+
+def _overview_parts(flights) -> dict:
+    """Span, series per (date, kind), top countries, US origins and operators of the flights."""
+    us_airports = Airport.objects.filter(country_id="US").values("id")
+    if not _one_pass(flights):
+        span = flights.aggregate(first=Min("date"), last=Max("date"), n=Count("id"))
+        if not span["n"]:
+            return span
+        countries = (
+            flights.exclude(destination_country=None)
+            .values("destination_country_id")
+            .annotate(n=Count("id"))
+            .order_by("-n", "destination_country_id")[:TOP]
+        )
+        origins = (
+            flights.filter(origin_id__in=us_airports)
+            .values("origin_id")
+            .annotate(n=Count("id"))
+            .order_by("-n", "origin_id")[:TOP]
+        )
+        operators = (
+            flights.values("operator_id").annotate(n=Count("id")).order_by("-n", "operator_id")
+        )[: TOP - 2]
+        return span | {
+            "series": lambda bucket: _series_by_kind(flights, bucket),
+            "countries": [(r["destination_country_id"], r["n"]) for r in countries],
+            "origins": [(r["origin_id"], r["n"]) for r in origins],
+            "operators": [(r["operator_id"], r["n"]) for r in operators],
+        }
+    # One scan for all five: grouping sets by (date, kind), country, US origin and operator.
+    flights = flights.annotate(
+        us_origin=Case(When(origin_id__in=us_airports, then="origin_id"), default=None)
+    )
+    columns = ["date", "kind", "destination_country_id", "us_origin", "operator_id"]
+    sets = [("date", "kind"), ("destination_country_id",), ("us_origin",), ("operator_id",)]
+    days: dict[tuple[dt.date, str], int] = {}
+    countries: dict = {}
+    origins: dict = {}
+    operators: dict = {}
+    for number, day, kind, country, origin, operator, n in _grouping_sets(flights, columns, sets):
+        if number == 0:
+            days[(day, kind)] = n
+        elif number == 1 and country is not None:
+            countries[country] = n
+        elif number == 2 and origin is not None:
+            origins[origin] = n
+        elif number == 3:
+            operators[operator] = n
+    if not days:
+        return {"first": None, "last": None, "n": 0}
+    return {
+        "first": min(day for day, _ in days),
+        "last": max(day for day, _ in days),
+        "n": sum(days.values()),
+        "series": lambda bucket: _series_from_days(days, bucket),
+        "countries": _top(countries, TOP),
+        "origins": _top(origins, TOP),
+        "operators": _top(operators, TOP - 2),
+    }
+
+
 def _events(first: dt.date | None, last: dt.date | None, country: str = "") -> list[dict]:
     qs = TimelineEvent.objects.all()
     if first and last:
@@ -131,7 +243,7 @@ def _events(first: dt.date | None, last: dt.date | None, country: str = "") -> l
 def overview(form: FlightFilterForm) -> dict:
     def compute() -> dict:
         flights = form.filter_flights().order_by()
-        span = flights.aggregate(first=Min("date"), last=Max("date"), n=Count("id"))
+        span = _overview_parts(flights)
         if not span["n"]:
             return {"empty": True}
         start, end = form.period()
@@ -142,26 +254,10 @@ def overview(form: FlightFilterForm) -> dict:
         prev_start = prev_end - dt.timedelta(days=length - 1)
         undated = form.filter_flights(dates=False).order_by()
         bucket = _bucket(span["first"], span["last"])
-        series = _series_by_kind(flights, bucket)
-        # Grouped by id alone (no joins over every flight); the few names shown come after.
-        countries = list(
-            flights.exclude(destination_country=None)
-            .values("destination_country_id")
-            .annotate(n=Count("id"))
-            .order_by("-n", "destination_country_id")[:TOP]
-        )
-        us_airports = Airport.objects.filter(country_id="US").values("id")
-        origins = list(
-            flights.filter(origin_id__in=us_airports)
-            .values("origin_id")
-            .annotate(n=Count("id"))
-            .order_by("-n", "origin_id")[:TOP]
-        )
-        operators = list(
-            flights.values("operator_id")
-            .annotate(n=Count("id"))
-            .order_by("-n", "operator_id")[: TOP - 2]
-        )
+        series = span["series"](bucket)
+        countries = [{"destination_country_id": c, "n": n} for c, n in span["countries"]]
+        origins = [{"origin_id": o, "n": n} for o, n in span["origins"]]
+        operators = [{"operator_id": o, "n": n} for o, n in span["operators"]]
         names = country_names()
         operator_names = dict(operator_choices())
         airports = Airport.objects.in_bulk([r["origin_id"] for r in origins])
@@ -270,22 +366,29 @@ def airport_activity(airport: Airport, form: FlightFilterForm) -> dict:
             .filter(Q(departure_airport=airport) | Q(arrival_airport=airport))
             .order_by()
         )
-        months = list(
+        # One scan: legs per month and arrival airport, counted as departures (from this
+        # airport) and arrivals (to it); months and destinations are sums of these groups.
+        groups = (
             legs.annotate(month=TruncMonth("date"))
-            .values("month")
+            .values("month", "arrival_airport_id")
             .annotate(
                 departures=Count("id", filter=Q(departure_airport=airport)),
                 arrivals=Count("id", filter=Q(arrival_airport=airport)),
             )
-            .order_by("month")
+            .order_by()
         )
-        # Grouped by id alone (no joins over every leg); the ten airports shown come after.
-        destinations = list(
-            legs.filter(departure_airport=airport)
-            .values("arrival_airport_id")
-            .annotate(n=Count("id"))
-            .order_by("-n", "arrival_airport_id")[:TOP]
-        )
+        per_month: dict = {}
+        per_destination: dict = defaultdict(int)
+        for g in groups:
+            month = per_month.setdefault(
+                g["month"], {"month": g["month"], "departures": 0, "arrivals": 0}
+            )
+            month["departures"] += g["departures"]
+            month["arrivals"] += g["arrivals"]
+            if g["departures"]:
+                per_destination[g["arrival_airport_id"]] += g["departures"]
+        months = [per_month[m] for m in sorted(per_month)]
+        destinations = [{"arrival_airport_id": a, "n": n} for a, n in _top(per_destination, TOP)]
         names = Airport.objects.select_related("country").in_bulk(
             [r["arrival_airport_id"] for r in destinations]
         )
@@ -363,12 +466,40 @@ def aircraft_history(aircraft: Aircraft, form: FlightFilterForm) -> dict:
 def country_activity(country: Country, form: FlightFilterForm) -> dict:
     def compute() -> dict:
         flights = form.filter_flights().filter(destination_country=country).order_by()
-        series = _series_by_kind(flights, "month")
-        origins = list(
-            flights.values(*_airport_columns("origin"))
-            .annotate(n=Count("id"))
-            .order_by("-n", "origin__icao")[:TOP]
-        )
+        if _one_pass(flights):
+            # One scan: grouping sets by (date, kind) and by origin; names for the top ten.
+            days: dict[tuple[dt.date, str], int] = {}
+            per_origin: dict = {}
+            for number, day, kind, origin, n in _grouping_sets(
+                flights, ["date", "kind", "origin_id"], [("date", "kind"), ("origin_id",)]
+            ):
+                if number == 0:
+                    days[(day, kind)] = n
+                else:
+                    per_origin[origin] = n
+            series = _series_from_days(days, "month")
+            columns = _airport_columns("origin")
+            found = {
+                a["id"]: {f"origin__{k}": a[k] for k in ("icao", "iata", "lid", "name")}
+                for a in Airport.objects.filter(id__in=[o for o in per_origin if o]).values(
+                    "id", "icao", "iata", "lid", "name"
+                )
+            }
+            blank = dict.fromkeys(columns)
+            by_icao: dict = defaultdict(int)
+            rows: dict = {}
+            for origin, n in per_origin.items():
+                row = found.get(origin, blank)
+                by_icao[row["origin__icao"]] += n
+                rows[row["origin__icao"]] = row
+            origins = [rows[icao] | {"n": n} for icao, n in _top(by_icao, TOP)]
+        else:
+            series = _series_by_kind(flights, "month")
+            origins = list(
+                flights.values(*_airport_columns("origin"))
+                .annotate(n=Count("id"))
+                .order_by("-n", "origin__icao")[:TOP]
+            )
         events = list(
             TimelineEvent.objects.filter(countries=country)
             .order_by("date")
