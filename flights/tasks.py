@@ -4,13 +4,25 @@ Queue them with `enqueue_import(run_id)`, which waits for the surrounding transa
 so a worker never looks for a run that is not there yet.
 """
 
+import datetime as dt
+import logging
+
 from celery import shared_task
 from django.conf import settings
 from django.db import transaction
+from django.utils import timezone
+from kombu.exceptions import OperationalError
 
 from flights import importers
 from flights.importers.feeds import FeedUnavailable
 from flights.importers.feeds import fetch_feed as fetch_feed_now
+from flights.models import ImportRun, ImportStatus
+
+log = logging.getLogger(__name__)
+QUEUE_DOWN = (
+    "The import queue is unavailable right now. The file is stored as import run #{pk} and "
+    "stays queued; it starts by itself once the queue is back."
+)
 
 
 @shared_task(
@@ -47,4 +59,41 @@ def reap_stale_imports() -> int:
 
 
 def enqueue_import(run_id: int) -> None:
-    transaction.on_commit(lambda: run_import.delay(run_id))
+    # robust: a broker outage must not turn a stored upload into an error page; the run stays
+    # queued and the reaper sends it again once the broker is back.
+    transaction.on_commit(lambda: _send(run_id), robust=True)
+
+
+def _send(run_id: int) -> None:
+    try:
+        run_import.delay(run_id)
+    except OperationalError:
+        log.warning("import run %s stays queued: the task queue is unavailable", run_id)
+        raise
+
+
+def queue_available() -> bool:
+    """Whether the broker answers within a second (always true when tasks run in-process)."""
+    app = run_import.app
+    if app.conf.task_always_eager:
+        return True
+    try:
+        with app.connection_for_write() as conn:
+            conn.ensure_connection(max_retries=1, timeout=1)
+        return True
+    except (OperationalError, OSError):
+        return False
+
+
+@shared_task(acks_late=True, time_limit=120, soft_time_limit=100)
+def requeue_waiting_imports() -> int:
+    """Send again the runs still queued long after upload (their first send found no broker)."""
+    cutoff = timezone.now() - dt.timedelta(seconds=settings.IMPORT_STALE_SECONDS)
+    waiting = list(
+        ImportRun.objects.filter(status=ImportStatus.QUEUED, created_at__lt=cutoff).values_list(
+            "pk", flat=True
+        )
+    )
+    for run_id in waiting:
+        run_import.delay(run_id)  # a run already finished by then is left alone
+    return len(waiting)

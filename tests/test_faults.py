@@ -419,11 +419,6 @@ print(json.dumps({"status": response.status_code, "body": response.content.decod
 """
 
 
-@pytest.mark.xfail(
-    strict=False,
-    reason="imports area: the upload page must catch the broker error (kombu OperationalError "
-    "raised by enqueue_import at commit) and say the queue is unavailable; it answers 500 today",
-)
 def test_the_upload_page_says_the_queue_is_unavailable_and_keeps_the_file(stack):
     stack.redis.stop()
     try:

@@ -50,6 +50,31 @@ def test_a_run_is_queued_only_after_the_transaction_commits(django_capture_on_co
     assert (run.status, run.accepted) == ("rejects", 9)
 
 
+def test_a_run_whose_first_send_found_no_broker_is_sent_again_later(settings):
+    waiting = queued_run()
+    fresh = queued_run()
+    stale = timezone.now() - timedelta(seconds=settings.IMPORT_STALE_SECONDS + 1)
+    ImportRun.objects.filter(pk=waiting.pk).update(created_at=stale)
+    assert tasks.requeue_waiting_imports() == 1
+    waiting.refresh_from_db()
+    fresh.refresh_from_db()
+    assert (waiting.status, fresh.status) == ("rejects", "queued")
+
+
+def test_queue_available_reports_a_broker_that_does_not_answer(settings):
+    from tracker.celery import app
+
+    previous = (app.conf.task_always_eager, app.conf.broker_write_url)
+    assert tasks.queue_available() is True  # eager: no broker needed
+    app.conf.task_always_eager = False
+    try:
+        assert tasks.queue_available() is True  # the test Redis answers
+        app.conf.broker_write_url = "redis://127.0.0.1:1/0"  # nothing listens on port 1
+        assert tasks.queue_available() is False
+    finally:
+        app.conf.task_always_eager, app.conf.broker_write_url = previous
+
+
 def test_the_import_task_acks_late_with_time_limits_and_never_retries():
     task = tasks.run_import
     assert (task.acks_late, task.reject_on_worker_lost) == (True, True)

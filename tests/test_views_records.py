@@ -14,7 +14,9 @@ def test_home_lists_recent_flights_with_route(client, reference_data):
 
 
 @pytest.mark.browser
-def test_home_renders_in_chromium_without_leaving_the_origin(page, reference_data, transactional_db):
+def test_home_renders_in_chromium_without_leaving_the_origin(
+    page, reference_data, transactional_db
+):
     make_flight(route=("KHRL", "MGGT"))
     page.goto("/")
     assert page.locator("h1").inner_text() == "Recent flights"

@@ -267,6 +267,7 @@ CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 CELERY_BEAT_SCHEDULER = "django_celery_beat.schedulers:DatabaseScheduler"
 CELERY_BEAT_SCHEDULE = {
     "reap-stale-imports": {"task": "flights.tasks.reap_stale_imports", "schedule": 300.0},
+    "requeue-waiting-imports": {"task": "flights.tasks.requeue_waiting_imports", "schedule": 300.0},
 }
 CELERY_TIMEZONE = "UTC"
 # Workers import flights.health, which records a heartbeat /readyz reads ("a worker is alive").

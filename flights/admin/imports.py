@@ -60,7 +60,7 @@ class ImportRunAdmin(admin.ModelAdmin):
         return [] if obj is None else self.readonly_fields
 
     def save_model(self, request, obj, form, change):
-        from flights.tasks import enqueue_import
+        from flights.tasks import QUEUE_DOWN, enqueue_import, queue_available
 
         if change:
             return
@@ -70,7 +70,10 @@ class ImportRunAdmin(admin.ModelAdmin):
         obj.status = ImportStatus.QUEUED
         super().save_model(request, obj, form, change)
         enqueue_import(obj.pk)
-        messages.info(request, "The import is queued; this page shows its progress.")
+        if queue_available():
+            messages.info(request, "The import is queued; this page shows its progress.")
+        else:
+            messages.error(request, QUEUE_DOWN.format(pk=obj.pk))
 
     def response_add(self, request, obj, post_url_continue=None):
         from django.http import HttpResponseRedirect

@@ -4,6 +4,7 @@ import csv
 from functools import wraps
 
 from django.conf import settings
+from django.contrib import messages
 from django.contrib.auth.views import redirect_to_login
 from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
@@ -14,6 +15,7 @@ from django.views.decorators.http import require_http_methods, require_safe
 
 from flights.importers.uploads import ImportUploadForm, start_upload
 from flights.models import ImportRun
+from flights.tasks import QUEUE_DOWN, queue_available
 
 
 def staff_required(view):
@@ -38,6 +40,8 @@ def import_list(request):
         if form.is_valid():
             with transaction.atomic():
                 run = start_upload(form, request.user)
+            if not queue_available():
+                messages.error(request, QUEUE_DOWN.format(pk=run.pk))
             return redirect(run)
     else:
         form = ImportUploadForm()
