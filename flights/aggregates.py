@@ -149,8 +149,8 @@ def _overview_parts(flights) -> dict:
     groups that the three top lists are summed from.
     """
     days = {
-        (r["date"], r["kind"]): r["n"]
-        for r in flights.values("kind", "date").annotate(n=Count("*")).order_by()
+        (day, kind): n
+        for kind, day, n in flights.values_list("kind", "date").annotate(n=Count("*")).order_by()
     }
     if not days:
         return {"first": None, "last": None, "n": 0}
@@ -422,8 +422,10 @@ def country_activity(country: Country, form: FlightFilterForm) -> dict:
         # Grouped by (kind, date) and by origin id, each read in the order of an index
         # (0005_dashboard_rollup_indexes) without hashing; names for the origins come after.
         days = {
-            (r["date"], r["kind"]): r["n"]
-            for r in flights.values("kind", "date").annotate(n=Count("*")).order_by()
+            (day, kind): n
+            for kind, day, n in flights.values_list("kind", "date")
+            .annotate(n=Count("*"))
+            .order_by()
         }
         series = _series_from_days(days, "month")
         per_origin = {

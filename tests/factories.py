@@ -2,9 +2,15 @@
 
 import datetime as dt
 import itertools
+from pathlib import Path
 
 from flights.choices import FlightKind, ReviewStatus, SourceKind
 from flights.models import Aircraft, AircraftType, Airport, Flight, FlightSource, Leg, Source
+
+# DATA.md's samples live in shared/, beside the repository (CI lays a copy there too).
+SAMPLES = Path(__file__).resolve().parents[2] / "shared" / "samples"
+if not SAMPLES.exists():
+    SAMPLES = Path("/work/shared/samples")
 
 _counter = itertools.count(1)
 

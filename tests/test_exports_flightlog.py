@@ -12,11 +12,9 @@ from django.test.utils import CaptureQueriesContext
 from flights.exports import FLIGHTLOG_COLUMNS, flightlog_row, write_flightlog
 from flights.importers import import_path
 from flights.models import Flight, Leg
-from tests.factories import make_aircraft, make_flight
+from tests.factories import SAMPLES, make_aircraft, make_flight
 
-SAMPLE = Path("/work/shared/samples/flightlog_sample.csv")
-if not SAMPLE.exists():
-    SAMPLE = Path(__file__).resolve().parents[2] / "shared" / "samples" / "flightlog_sample.csv"
+SAMPLE = SAMPLES / "flightlog_sample.csv"
 
 pytestmark = pytest.mark.usefixtures("reference_data")
 

@@ -9,10 +9,9 @@ from django.db import connection, models
 
 from flights.importers import import_path
 from flights.models import CitizenshipCount, Flight, FlightChange, PassengerSegment
+from tests.factories import SAMPLES
 
-SAMPLE = Path("/work/shared/samples/arts_sample.csv")
-if not SAMPLE.exists():
-    SAMPLE = Path(__file__).resolve().parents[2] / "shared" / "samples" / "arts_sample.csv"
+SAMPLE = SAMPLES / "arts_sample.csv"
 # The columns about one person (DATA.md: "AlienMasterID and the personal columns").
 PERSONAL = [
     "Status", "Sex", "Convictions", "GangMember", "ClassLvl", "Age", "ReasonStruck", "Code",

@@ -1,15 +1,12 @@
 """`manage.py import_flights`: the JSON summary, the plain summary and the exit codes."""
 
 import json
-from pathlib import Path
 
 import pytest
 from django.core.management import call_command
 from django.core.management.base import CommandError
 
-SAMPLES = Path("/work/shared/samples")
-if not SAMPLES.exists():
-    SAMPLES = Path(__file__).resolve().parents[2] / "shared" / "samples"
+from tests.factories import SAMPLES
 
 pytestmark = pytest.mark.usefixtures("reference_data")
 

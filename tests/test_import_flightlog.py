@@ -9,10 +9,9 @@ from hypothesis import strategies as st
 
 from flights.importers import import_path, summary
 from flights.models import Aircraft, Flight, FlightChange, ImportStatus, Leg, Operator
+from tests.factories import SAMPLES
 
-SAMPLE = Path("/work/shared/samples/flightlog_sample.csv")
-if not SAMPLE.exists():  # the samples also live next to the repository
-    SAMPLE = Path(__file__).resolve().parents[2] / "shared" / "samples" / "flightlog_sample.csv"
+SAMPLE = SAMPLES / "flightlog_sample.csv"
 HEADER = "date,departure_time,arrival_time,from,to,tail_number,callsign,operator,passengers,notes"
 
 pytestmark = pytest.mark.usefixtures("reference_data")

@@ -9,10 +9,9 @@ from django.urls import reverse
 
 from flights.importers import import_path
 from flights.models import ImportRun, Leg
+from tests.factories import SAMPLES
 
-SAMPLE = Path("/work/shared/samples/flightlog_sample.csv")
-if not SAMPLE.exists():
-    SAMPLE = Path(__file__).resolve().parents[2] / "shared" / "samples" / "flightlog_sample.csv"
+SAMPLE = SAMPLES / "flightlog_sample.csv"
 
 pytestmark = pytest.mark.usefixtures("reference_data")
 

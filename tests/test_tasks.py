@@ -24,11 +24,10 @@ from flights import tasks
 from flights.importers import reap_stale_runs, run_import
 from flights.importers.feeds import FeedError, FeedUnavailable, fetch_feed
 from flights.models import Flight, ImportFeed, ImportRun, Leg
+from tests.factories import SAMPLES
 
 REPO = Path(__file__).resolve().parent.parent
-SAMPLE = Path("/work/shared/samples/flightlog_sample.csv")
-if not SAMPLE.exists():
-    SAMPLE = REPO.parent / "shared" / "samples" / "flightlog_sample.csv"
+SAMPLE = SAMPLES / "flightlog_sample.csv"
 
 pytestmark = pytest.mark.usefixtures("reference_data")
 
