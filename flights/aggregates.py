@@ -8,8 +8,9 @@ the data version (`flights.cache.cached`), so an import or an approved sighting 
 import datetime as dt
 from collections import defaultdict
 
+from django.db import connections
 from django.db.models import Count, F, IntegerField, Max, Min, Q, Sum
-from django.db.models.functions import Coalesce, TruncMonth, TruncWeek
+from django.db.models.functions import Coalesce, TruncMonth
 
 from flights.cache import cached
 from flights.choices import FlightKind
@@ -107,18 +108,6 @@ def _bucket(first: dt.date | None, last: dt.date | None) -> str:
     return "month"
 
 
-def _series_by_kind(qs, bucket: str) -> list[dict]:
-    trunc = TruncWeek("date") if bucket == "week" else TruncMonth("date")
-    rows = (
-        qs.order_by()
-        .annotate(bucket=trunc)
-        .values("bucket", "kind")
-        .annotate(n=Count("id"))
-        .order_by("bucket", "kind")
-    )
-    return [{"bucket": r["bucket"], "kind": r["kind"], "n": r["n"]} for r in rows]
-
-
 def _bucket_start(day: dt.date, bucket: str) -> dt.date:
     """The same bucket as TruncWeek (ISO weeks, from Monday) / TruncMonth on a date."""
     if bucket == "week":
@@ -127,16 +116,38 @@ def _bucket_start(day: dt.date, bucket: str) -> dt.date:
 
 
 def _series_from_days(days: dict[tuple[dt.date, str], int], bucket: str) -> list[dict]:
-    """`_series_by_kind` from counts per (date, kind), in the same order."""
+    """Flights per (bucket, kind), ordered by both, from counts per (date, kind): what
+    GROUP BY TruncWeek/TruncMonth, kind would give, without truncating every row in SQL."""
     counts: dict[tuple[dt.date, str], int] = defaultdict(int)
+    starts: dict[dt.date, dt.date] = {}
     for (day, kind), n in days.items():
-        counts[(_bucket_start(day, bucket), kind)] += n
+        start = starts.get(day)
+        if start is None:
+            start = starts[day] = _bucket_start(day, bucket)
+        counts[(start, kind)] += n
     return [{"bucket": b, "kind": k, "n": n} for (b, k), n in sorted(counts.items())]
 
 
-def _top(counts: dict, limit: int) -> list[tuple]:
-    """(key, n) by n descending, then key ascending with None last (PostgreSQL's order)."""
-    ordered = sorted(counts.items(), key=lambda kv: (-kv[1], kv[0] is None, kv[0]))
+def _rows(qs) -> list[tuple]:
+    """A values_list() queryset's rows; on PostgreSQL straight from the cursor, which skips
+    Django's per-row converters (the driver already gives dates and ints) for thousands of rows.
+    """
+    connection = connections[qs.db]
+    if connection.vendor != "postgresql":
+        return list(qs)
+    sql, params = qs.query.sql_with_params()
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        return cursor.fetchall()
+
+
+def _top(counts: dict, limit: int, db: str = "default") -> list[tuple]:
+    """(key, n) as ORDER BY n DESC, key would give them: None last on PostgreSQL, first on
+    SQLite (`nulls_order_largest`), so the order is the database's as before."""
+    nulls_last = connections[db].features.nulls_order_largest
+    ordered = sorted(
+        counts.items(), key=lambda kv: (-kv[1], (kv[0] is None) != (not nulls_last), kv[0])
+    )
     return ordered[:limit]
 
 
@@ -150,7 +161,9 @@ def _overview_parts(flights) -> dict:
     """
     days = {
         (day, kind): n
-        for kind, day, n in flights.values_list("kind", "date").annotate(n=Count("*")).order_by()
+        for kind, day, n in _rows(
+            flights.values_list("kind", "date").annotate(n=Count("*")).order_by()
+        )
     }
     if not days:
         return {"first": None, "last": None, "n": 0}
@@ -178,9 +191,9 @@ def _overview_parts(flights) -> dict:
         "last": max(day for day, _ in days),
         "n": sum(days.values()),
         "series": lambda bucket: _series_from_days(days, bucket),
-        "countries": _top(countries, TOP),
-        "origins": _top(origins, TOP),
-        "operators": _top(operators, TOP - 2),
+        "countries": _top(countries, TOP, flights.db),
+        "origins": _top(origins, TOP, flights.db),
+        "operators": _top(operators, TOP - 2, flights.db),
     }
 
 
@@ -314,34 +327,39 @@ def route_map(form: FlightFilterForm) -> dict:
 
 def airport_activity(airport: Airport, form: FlightFilterForm) -> dict:
     def compute() -> dict:
-        legs = (
-            form.filter_legs()
-            .filter(Q(departure_airport=airport) | Q(arrival_airport=airport))
+        legs = form.filter_legs().order_by()
+        # Departures and arrivals apart, each an index-only scan of an index that starts with
+        # the airport (0005_dashboard_rollup_indexes): an OR of both would read the legs' rows.
+        # Departures are grouped by arrival airport too; destinations are sums of those groups.
+        departures = (
+            legs.filter(departure_airport=airport)
+            .annotate(month=TruncMonth("date"))
+            .values_list("month", "arrival_airport_id")
+            .annotate(n=Count("*"))
             .order_by()
         )
-        # One scan: legs per month and arrival airport, counted as departures (from this
-        # airport) and arrivals (to it); months and destinations are sums of these groups.
-        groups = (
-            legs.annotate(month=TruncMonth("date"))
-            .values("month", "arrival_airport_id")
-            .annotate(
-                departures=Count("id", filter=Q(departure_airport=airport)),
-                arrivals=Count("id", filter=Q(arrival_airport=airport)),
-            )
+        arrivals = (
+            legs.filter(arrival_airport=airport)
+            .annotate(month=TruncMonth("date"))
+            .values_list("month")
+            .annotate(n=Count("*"))
             .order_by()
         )
         per_month: dict = {}
         per_destination: dict = defaultdict(int)
-        for g in groups:
-            month = per_month.setdefault(
-                g["month"], {"month": g["month"], "departures": 0, "arrivals": 0}
-            )
-            month["departures"] += g["departures"]
-            month["arrivals"] += g["arrivals"]
-            if g["departures"]:
-                per_destination[g["arrival_airport_id"]] += g["departures"]
+
+        def month_row(month) -> dict:
+            return per_month.setdefault(month, {"month": month, "departures": 0, "arrivals": 0})
+
+        for month, arrival_airport_id, n in departures:
+            month_row(month)["departures"] += n
+            per_destination[arrival_airport_id] += n
+        for month, n in arrivals:
+            month_row(month)["arrivals"] += n
         months = [per_month[m] for m in sorted(per_month)]
-        destinations = [{"arrival_airport_id": a, "n": n} for a, n in _top(per_destination, TOP)]
+        destinations = [
+            {"arrival_airport_id": a, "n": n} for a, n in _top(per_destination, TOP, legs.db)
+        ]
         names = Airport.objects.select_related("country").in_bulk(
             [r["arrival_airport_id"] for r in destinations]
         )
@@ -423,9 +441,9 @@ def country_activity(country: Country, form: FlightFilterForm) -> dict:
         # (0005_dashboard_rollup_indexes) without hashing; names for the origins come after.
         days = {
             (day, kind): n
-            for kind, day, n in flights.values_list("kind", "date")
-            .annotate(n=Count("*"))
-            .order_by()
+            for kind, day, n in _rows(
+                flights.values_list("kind", "date").annotate(n=Count("*")).order_by()
+            )
         }
         series = _series_from_days(days, "month")
         per_origin = {
@@ -446,7 +464,7 @@ def country_activity(country: Country, form: FlightFilterForm) -> dict:
             row = found.get(origin, blank)
             by_icao[row["origin__icao"]] += n
             rows[row["origin__icao"]] = row
-        origins = [rows[icao] | {"n": n} for icao, n in _top(by_icao, TOP)]
+        origins = [rows[icao] | {"n": n} for icao, n in _top(by_icao, TOP, flights.db)]
         events = list(
             TimelineEvent.objects.filter(countries=country)
             .order_by("date")

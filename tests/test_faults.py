@@ -364,7 +364,7 @@ import json, time
 from django.core.files.base import ContentFile
 from django.db import transaction
 from flights.models import ImportRun
-from flights.tasks import enqueue_import
+from flights.tasks import enqueue_import, queue_available
 
 run = ImportRun(format="flightlog", file_name="sighting-log.csv")
 content = ContentFile(b"date,from,to\\n2024-03-30,KIWA,KELP\\n")
@@ -379,12 +379,13 @@ except Exception as exc:
     error = f"{type(exc).__name__}: {exc}"
 run.refresh_from_db()
 print(json.dumps({"error": error, "seconds": time.monotonic() - started, "status": run.status,
-                  "stored": run.file.storage.exists(run.file.name), "id": run.pk}))
+                  "stored": run.file.storage.exists(run.file.name), "id": run.pk,
+                  "queue_available": queue_available()}))
 """
 
 
 def test_starting_an_import_while_the_broker_is_down_fails_fast_and_keeps_the_run(stack):
-    """The queue being down is reported at once; the run and its file stay, queued."""
+    """Queuing never raises into the caller; the run and its file stay, queued, to be re-sent."""
     stack.redis.stop()
     try:
         out = stack.manage("shell", "-v", "0", "-c", START_IMPORT_WHILE_BROKER_IS_DOWN, timeout=60)
@@ -392,8 +393,8 @@ def test_starting_an_import_while_the_broker_is_down_fails_fast_and_keeps_the_ru
         stack.redis.start()
     result = json.loads(out.strip().splitlines()[-1])
     assert result["seconds"] < 15
-    assert result["error"].startswith("OperationalError: "), result
-    assert "6391" in result["error"] and "refused" in result["error"].lower()
+    assert result["error"] == "", result
+    assert result["queue_available"] is False
     assert result["status"] == "queued"
     assert result["stored"] is True
 

@@ -1,8 +1,8 @@
 """Indexes that let the analyst pages' GROUP BYs read rows in index order (dashboard area).
 
-Each is an index-only scan feeding a streaming GroupAggregate with COUNT(*), so the overview's
-and country page's groupings neither read the wide flight rows nor hash 250,000 of them. Raw
-SQL and invisible to the model state, like 0004_dashboard_indexes.
+Each serves an index-only scan with COUNT(*), so the overview's, country and airport pages'
+groupings do not read the wide flight and leg rows (and mostly need no hashing). Raw SQL and
+invisible to the model state, like 0004_dashboard_indexes.
 """
 
 from django.db import migrations
@@ -13,6 +13,12 @@ INDEXES = {
     "flight_dash_rollup": "flights_flight (destination_country_id, origin_id, operator_id)",
     # Country page: its series by (kind, date) for one destination country.
     "flight_dash_country_kind": "flights_flight (destination_country_id, kind, date)",
+    # Airport page: departures by (destination, month) and arrivals by month, one index each
+    # (flight_id for the filtered pages' `flight_id IN (...)`).
+    "leg_dash_departures": (
+        "flights_leg (departure_airport_id, arrival_airport_id, date) INCLUDE (flight_id)"
+    ),
+    "leg_dash_arrivals": "flights_leg (arrival_airport_id, date) INCLUDE (flight_id)",
 }
 
 
