@@ -176,7 +176,6 @@ TEMPLATES = [
 DATABASE_URL = env_url("DATABASE_URL", f"sqlite:///{BASE_DIR / 'db.sqlite3'}")
 DATABASES = {"default": database_from_url(DATABASE_URL)}
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
-FORMS_URLFIELD_ASSUME_HTTPS = True  # Django 6 behaviour now; silences the transition warning
 
 # Cache: Redis when REDIS_URL is set, else per-process memory. Redis being down must not take
 # pages down: the aggregate cache is an optimisation (flights.cache tolerates errors).
