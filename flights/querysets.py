@@ -78,7 +78,12 @@ class FlightQuerySet(models.QuerySet):
     def with_route(self):
         """Everything a list row shows, in one query (route is stored on the flight)."""
         return self.select_related(
-            "aircraft__aircraft_type", "operator", "destination_country", "origin", "destination"
+            "aircraft__aircraft_type",
+            "aircraft_type",
+            "operator",
+            "destination_country",
+            "origin",
+            "destination",
         )
 
     def with_legs(self):

@@ -13,6 +13,26 @@ def test_home_lists_recent_flights_with_route(client, reference_data):
     assert "IWA → ELP → ANC → SHE" in response.content.decode()
 
 
+def test_home_shows_cited_flights_apart_from_synthetic_demo_flights(client, reference_data):
+    from django.core.management import call_command
+
+    call_command("load_demo")
+    body = client.get(reverse("flights:home")).content.decode()
+    cited, synthetic = body.split("<h2>Synthetic demo flights</h2>")
+    assert "IWA → ELP → ANC → SHE → ICN" in cited
+    assert "Gulfstream V" in cited and "registration unknown" in cited
+    assert "at most 14 (inferred)" in cited
+    assert "synthetic demo" not in cited.split("<h1>")[1].split("</table>")[0]
+    assert synthetic.count('class="badge synthetic"') >= 15
+
+
+def test_home_runs_a_fixed_number_of_queries(client, reference_data, django_assert_max_num_queries):
+    for _ in range(3):
+        make_flight()
+    with django_assert_max_num_queries(4):
+        client.get(reverse("flights:home"))
+
+
 @pytest.mark.browser
 def test_home_renders_in_chromium_without_leaving_the_origin(
     page, reference_data, transactional_db

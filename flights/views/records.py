@@ -6,5 +6,13 @@ from flights.models import Flight
 
 @require_safe
 def home(request):
-    flights = Flight.objects.not_retracted().recent(25)
-    return render(request, "flights/home.html", {"flights": flights})
+    # Cited records first; generated demo flights apart, so nobody mistakes one for the other.
+    shown = Flight.objects.not_retracted()
+    return render(
+        request,
+        "flights/home.html",
+        {
+            "flights": shown.filter(is_synthetic=False).recent(25),
+            "synthetic": shown.filter(is_synthetic=True).recent(15),
+        },
+    )
