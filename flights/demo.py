@@ -25,7 +25,7 @@ from flights.reference import load_reference_data
 SHENYANG_REF = "demo:2024-03-30-SHE"
 DEMO_SEED = 2024
 DEMO_COUNT = 600
-DEMO_PERIOD = (dt.date(2022, 7, 1), dt.date(2024, 6, 30))
+DEMO_PERIOD = (dt.date(2022, 4, 1), dt.date(2024, 3, 31))
 
 EVENTS = [
     (
