@@ -44,3 +44,40 @@ class SourceKind(models.TextChoices):
     ADSB = "adsb", "ADS-B / flight tracking"
     VOLUNTEER = "volunteer", "Volunteer sighting"
     OTHER = "other", "Other"
+
+
+class ImportFormat(models.TextChoices):
+    FLIGHTLOG = "flightlog", "Flight log CSV"
+    ARTS = "arts", "ICE ARTS passenger records"
+
+
+class ImportStatus(models.TextChoices):
+    QUEUED = "queued", "Queued"
+    RUNNING = "running", "Running"
+    SUCCEEDED = "succeeded", "Succeeded"
+    SUCCEEDED_WITH_REJECTS = "rejects", "Succeeded with rejected rows"
+    FAILED = "failed", "Failed"
+
+
+class SightingEvent(models.TextChoices):
+    DEPARTURE = "departure", "Departure"
+    ARRIVAL = "arrival", "Arrival"
+    GROUND = "ground", "On the ground"
+
+
+class PeopleDirection(models.TextChoices):
+    BOARDING = "boarding", "Boarding"
+    LEAVING = "leaving", "Leaving the aircraft"
+
+
+class PeopleMethod(models.TextChoices):
+    COUNTED = "counted", "Counted"
+    VEHICLES = "vehicles", "Estimated from vehicles"
+    OTHER = "other", "Other"
+
+
+class SightingStatus(models.TextChoices):
+    PENDING = "pending", "Pending review"
+    APPROVED = "approved", "Approved"
+    DUPLICATE = "duplicate", "Duplicate"
+    REJECTED = "rejected", "Rejected"

@@ -7,21 +7,7 @@ from django.db import models
 from django.urls import reverse
 from django.utils import timezone
 
-from flights.choices import SourceKind
-
-
-class ImportFormat(models.TextChoices):
-    FLIGHTLOG = "flightlog", "Flight log CSV"
-    ARTS = "arts", "ICE ARTS passenger records"
-
-
-class ImportStatus(models.TextChoices):
-    QUEUED = "queued", "Queued"
-    RUNNING = "running", "Running"
-    SUCCEEDED = "succeeded", "Succeeded"
-    SUCCEEDED_WITH_REJECTS = "rejects", "Succeeded with rejected rows"
-    FAILED = "failed", "Failed"
-
+from flights.choices import ImportFormat, ImportStatus, SourceKind
 
 FINISHED_STATUSES = (
     ImportStatus.SUCCEEDED,

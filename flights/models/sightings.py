@@ -10,32 +10,10 @@ from django.db.models.signals import post_delete
 from django.dispatch import receiver
 from django.utils import timezone
 
+from flights.choices import PeopleDirection, PeopleMethod, SightingEvent, SightingStatus
+
 from .missions import Flight, Leg, Source
 from .reference import Aircraft, AircraftType, Airport
-
-
-class SightingEvent(models.TextChoices):
-    DEPARTURE = "departure", "Departure"
-    ARRIVAL = "arrival", "Arrival"
-    GROUND = "ground", "On the ground"
-
-
-class PeopleDirection(models.TextChoices):
-    BOARDING = "boarding", "Boarding"
-    LEAVING = "leaving", "Leaving the aircraft"
-
-
-class PeopleMethod(models.TextChoices):
-    COUNTED = "counted", "Counted"
-    VEHICLES = "vehicles", "Estimated from vehicles"
-    OTHER = "other", "Other"
-
-
-class SightingStatus(models.TextChoices):
-    PENDING = "pending", "Pending review"
-    APPROVED = "approved", "Approved"
-    DUPLICATE = "duplicate", "Duplicate"
-    REJECTED = "rejected", "Rejected"
 
 
 class SightingQuerySet(models.QuerySet):
