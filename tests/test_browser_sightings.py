@@ -8,17 +8,21 @@ from tests.conftest import ARTIFACTS
 pytestmark = pytest.mark.browser
 
 
+def log_in_to_the_sighting_form(page) -> None:
+    page.goto("/accounts/login/?next=/sightings/new/")
+    page.fill("#id_username", "fencewatcher")
+    page.fill("#id_password", "plane-spotting-at-dawn-42")
+    page.click("button[type=submit]")
+    page.wait_for_url("**/sightings/new/")
+
+
 @pytest.mark.parametrize("page", [{"width": 390, "height": 844}], indirect=True)
 def test_a_volunteer_reports_a_sighting_on_a_phone(
     page, transactional_db, reference_data, make_user
 ):
     make_user("fencewatcher", "volunteer", password="plane-spotting-at-dawn-42")
 
-    page.goto("/accounts/login/?next=/sightings/new/")
-    page.fill("#id_username", "fencewatcher")
-    page.fill("#id_password", "plane-spotting-at-dawn-42")
-    page.click("button[type=submit]")
-    page.wait_for_url("**/sightings/new/")
+    log_in_to_the_sighting_form(page)
 
     # The form fits the phone: no sideways scrolling.
     assert page.evaluate("document.documentElement.scrollWidth") <= 390
@@ -57,11 +61,7 @@ def test_errors_show_next_to_the_field_on_a_phone(
     page, transactional_db, reference_data, make_user
 ):
     make_user("fencewatcher", "volunteer", password="plane-spotting-at-dawn-42")
-    page.goto("/accounts/login/?next=/sightings/new/")
-    page.fill("#id_username", "fencewatcher")
-    page.fill("#id_password", "plane-spotting-at-dawn-42")
-    page.click("button[type=submit]")
-    page.wait_for_url("**/sightings/new/")
+    log_in_to_the_sighting_form(page)
     page.fill("#id_airport_code", "QQQ")
     page.fill("#id_when", "2025-05-06T10:00")
     page.check("input[name=event][value=arrival]")

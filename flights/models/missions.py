@@ -216,13 +216,7 @@ class Flight(models.Model):
 
     def route_codes(self) -> list[str]:
         """The airports in flying order: the first departure, then every arrival."""
-        codes: list[str] = []
-        for leg in self.legs.all():
-            dep, arr = leg.departure_airport.code, leg.arrival_airport.code
-            if not codes or codes[-1] != dep:
-                codes.append(dep)
-            codes.append(arr)
-        return codes
+        return _route_codes(self.legs.all())
 
     def refresh_route(self, save: bool = True) -> None:
         """Copy route, origin, destination and totals from the legs (one query)."""
@@ -237,13 +231,7 @@ class Flight(models.Model):
             )
             self.distance_km = None
         else:
-            codes: list[str] = []
-            for leg in legs:
-                dep, arr = leg.departure_airport.code, leg.arrival_airport.code
-                if not codes or codes[-1] != dep:
-                    codes.append(dep)
-                codes.append(arr)
-            self.route = " → ".join(codes)[:300]
+            self.route = " → ".join(_route_codes(legs))[:300]
             self.origin = legs[0].departure_airport
             # The destination is where the people were taken: the last leg that is not the
             # aircraft flying home empty.
@@ -254,6 +242,17 @@ class Flight(models.Model):
             self.date = legs[0].date
         if save:
             self.save()
+
+
+def _route_codes(legs) -> list[str]:
+    """The first departure, then every arrival; a departure is repeated only after a gap."""
+    codes: list[str] = []
+    for leg in legs:
+        dep, arr = leg.departure_airport.code, leg.arrival_airport.code
+        if not codes or codes[-1] != dep:
+            codes.append(dep)
+        codes.append(arr)
+    return codes
 
 
 class Leg(models.Model):
