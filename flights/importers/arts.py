@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import csv
 import datetime as dt
+import json
 from collections import Counter
 from pathlib import Path
 
@@ -26,8 +27,16 @@ from flights.models import (
     Source,
 )
 
-from .base import Importer, clip, insert_objects, insert_rows, update_rows
-from .flightlog import _chunks, parse_date
+from .base import Importer, clip
+from .bulk import (
+    chunks,
+    insert_records,
+    insert_rows,
+    insert_rows_returning_ids,
+    rows_matching,
+    update_rows,
+)
+from .flightlog import parse_date
 
 DATA = Path(__file__).resolve().parent.parent / "data" / "arts_countries.csv"
 ARTS_COLUMNS = (
@@ -59,6 +68,12 @@ BOOLEANS = {
 NO_COUNTRY = "(not given)"
 # Counters of a segment: people, removals, transfers, juveniles, struck.
 PEOPLE, REMOVALS, TRANSFERS, JUVENILES, STRUCK = range(5)
+SEGMENT_FIELDS = ("people", "removals", "transfers", "juveniles", "struck")
+# What a mission sets on its flight (ArtsImporter._flight_values), compared on a re-import.
+FLIGHT_FIELDS = (
+    "date", "callsign", "kind", "pax_count", "pax_min", "pax_max", "pax_basis", "pax_method",
+    "origin_id", "destination_id", "destination_country_id",
+)  # fmt: skip
 
 
 def country_codes() -> dict[str, str]:
@@ -102,9 +117,12 @@ class ArtsImporter(Importer):
         super().__init__(run, report)
         self.reset()
 
+    parallel = True
+
     def reset(self) -> None:
         self.missions: dict[str, Mission] = {}
-        self.conflicts: set[str] = set()
+        # mission id → the first line that gave it another date or number than its first line
+        self.conflicts: dict[str, int] = {}
         # Rows repeat the same few values endlessly: each distinct (mission, date, pickup,
         # drop-off) and each distinct (R-T, Juvenile, StrikeFromList) is validated once.
         self._segments: dict[tuple, list | tuple] = {}
@@ -196,17 +214,46 @@ class ArtsImporter(Importer):
         mission = self.missions.get(raw_id)
         if mission is None:
             mission = self.missions[raw_id] = Mission(number, day, line)
-        elif (mission.date != day or mission.number != number) and raw_id not in self.conflicts:
-            self.conflicts.add(raw_id)
-            self.report.warn(
-                f"line {line}: mission {raw_id} has another date or number than on line "
-                f"{mission.line}; the first is kept"
-            )
+        elif mission.date != day or mission.number != number:
+            self.conflicts.setdefault(raw_id, line)
         pair = (ends[0], ends[1])
         segment = mission.segments.get(pair)
         if segment is None:
             segment = mission.segments[pair] = [0, 0, 0, 0, 0, Counter()]
         return segment
+
+    def part_state(self):
+        return self.missions, self.conflicts
+
+    def merge_part(self, state) -> None:
+        """Add a later part of the file: the same as reading its rows after ours."""
+        missions, conflicts = state
+        for mid, theirs in missions.items():
+            mine = self.missions.get(mid)
+            if mine is None:
+                self.missions[mid] = theirs
+                if mid in conflicts:
+                    self.conflicts.setdefault(mid, conflicts[mid])
+                continue
+            if mine.date != theirs.date or mine.number != theirs.number:
+                self.conflicts.setdefault(mid, theirs.line)
+            elif mid in conflicts:
+                self.conflicts.setdefault(mid, conflicts[mid])
+            for pair, seg in theirs.segments.items():
+                ours = mine.segments.get(pair)
+                if ours is None:
+                    mine.segments[pair] = seg
+                else:
+                    for i in range(5):
+                        ours[i] += seg[i]
+                    ours[5].update(seg[5])
+
+    def finish_reading(self) -> None:
+        for mid, line in sorted(self.conflicts.items(), key=lambda item: item[1]):
+            self.report.warn(
+                f"line {line}: mission {mid} has another date or number than on line "
+                f"{self.missions[mid].line}; the first is kept"
+            )
 
     def _check_flags(self, fkey: tuple) -> tuple:
         """(removal: True/False/None, juvenile, struck), or a 1-tuple of errors."""
@@ -235,7 +282,7 @@ class ArtsImporter(Importer):
 
     def write(self) -> dict[str, dict[str, int]]:
         run = self.run
-        now = timezone.now()
+        actor = run.started_by_id
         counts = {
             "flights": {"created": 0, "updated": 0, "unchanged": 0},
             "passenger_segments": {"created": 0, "updated": 0, "unchanged": 0, "deleted": 0},
@@ -249,6 +296,92 @@ class ArtsImporter(Importer):
             if not mission.segments:
                 del self.missions[mid]
         codes = country_codes()
+        self._warn_unknown_countries(codes)
+
+        refs = {f"arts:{mid}": mid for mid in self.missions}
+        stored = {
+            row[0]: row[1:]
+            for row in rows_matching(
+                Flight, "external_ref", list(refs), ["external_ref", "id", *FLIGHT_FIELDS]
+            )
+        }
+        new_refs, new_records = [], []
+        changed: dict[int, dict] = {}
+        updates = []
+        now = timezone.now()
+        # New flights go in date order: appending to date indexes is cheaper (see flightlog).
+        for ref, mid in sorted(refs.items(), key=lambda item: self.missions[item[1]].date):
+            values = self._flight_values(self.missions[mid])
+            row = stored.get(ref)
+            if row is None:
+                new_refs.append(ref)
+                new_records.append(
+                    {
+                        "external_ref": ref,
+                        "status": "reported",
+                        "created_by_id": actor,
+                        "updated_by_id": actor,
+                        **values,
+                    }
+                )
+                continue
+            diff = {
+                field: [_plain(old), _plain(values[field])]
+                for field, old in zip(FLIGHT_FIELDS, row[1:], strict=True)
+                if old != values[field]
+            }
+            if diff:
+                changed[row[0]] = diff
+                updates.append((row[0], *(values[f] for f in FLIGHT_FIELDS), now, actor))
+        created = insert_records(Flight, new_records)
+        update_rows(Flight, [*FLIGHT_FIELDS, "updated_at", "updated_by_id"], updates)
+        flight_of = {ref: row[0] for ref, row in stored.items()}
+        flight_of.update(zip(new_refs, created, strict=True))
+
+        seg_changed = self._write_segments(
+            flight_of, refs, [row[0] for row in stored.values()], codes, counts
+        )
+
+        source, made = Source.objects.get_or_create(
+            kind=run.source_kind or SourceKind.FOIA,
+            title=f"ICE ARTS passenger records: {run.file_name or run.url or run.pk}"[:300],
+            url=run.url if len(run.url) <= 500 else "",
+            defaults={"publisher": "U.S. Immigration and Customs Enforcement (FOIA release)"},
+        )
+        counts["sources"]["created" if made else "unchanged"] += 1
+        stored_ids = sorted(row[0] for row in stored.values())
+        linked = {
+            flight_id
+            for flight_id, source_id in rows_matching(
+                FlightSource, "flight_id", stored_ids, ["flight_id", "source_id"]
+            )
+            if source_id == source.pk
+        }
+        insert_rows(
+            FlightSource,
+            ["flight_id", "source_id", "note", "added_at"],
+            [(pk, source.pk, "", now) for pk in flight_of.values() if pk not in linked],
+        )
+
+        label = f"import #{run.pk} ({run.file_name or run.url})"[:200]
+        created_json = json.dumps({"import_run": run.pk})
+        history = [
+            (pk, now, actor, "imported", f"Created by ARTS {label}", created_json) for pk in created
+        ]
+        for pk in sorted(set(changed) | (seg_changed - set(created))):
+            changes = {"import_run": run.pk, "flight": changed.get(pk, {})}
+            history.append(
+                (pk, now, actor, "import updated", f"Updated by ARTS {label}", json.dumps(changes))
+            )
+        insert_rows(
+            FlightChange, ["flight_id", "at", "actor_id", "action", "summary", "changes"], history
+        )
+        counts["flights"]["created"] = len(created)
+        counts["flights"]["updated"] = len(history) - len(created)
+        counts["flights"]["unchanged"] = len(flight_of) - len(history)
+        return counts
+
+    def _warn_unknown_countries(self, codes: dict[str, str]) -> None:
         unknown: Counter = Counter()
         for mission in self.missions.values():
             for segment in mission.segments.values():
@@ -259,105 +392,6 @@ class ArtsImporter(Importer):
             self.report.warn(
                 f'unknown country spelling "{clip(name, 80)}" ({n} people): kept as written'
             )
-
-        refs = {f"arts:{mid}": mid for mid in self.missions}
-        existing = {}
-        for chunk in _chunks(list(refs), 2000):
-            existing.update(
-                (f.external_ref, f) for f in Flight.objects.filter(external_ref__in=chunk)
-            )
-
-        new, changed = [], {}
-        for ref, mid in refs.items():
-            values = self._flight_values(self.missions[mid])
-            flight = existing.get(ref)
-            if flight is None:
-                new.append(
-                    Flight(
-                        external_ref=ref,
-                        status="reported",
-                        created_by_id=run.started_by_id,
-                        updated_by_id=run.started_by_id,
-                        **values,
-                    )
-                )
-                continue
-            diff = {}
-            for field, value in values.items():
-                old = getattr(flight, field)
-                if old != value:
-                    diff[field] = [_plain(old), _plain(value)]
-                    setattr(flight, field, value)
-            if diff:
-                changed[flight.pk] = diff
-        insert_objects(Flight, new)
-        created = []
-        for chunk in _chunks([f.external_ref for f in new], 2000):
-            created += Flight.objects.filter(external_ref__in=chunk).only("id", "external_ref")
-        if changed:
-            by_pk = {f.pk: f for f in existing.values()}
-            fields = sorted({f for diff in changed.values() for f in diff})
-            update_rows(
-                Flight,
-                [*fields, "updated_at", "updated_by_id"],
-                [
-                    (pk, *(getattr(by_pk[pk], f) for f in fields), now, run.started_by_id)
-                    for pk in changed
-                ],
-            )
-        flight_of = {f.external_ref: f.pk for f in (*existing.values(), *created)}
-
-        seg_changed = self._write_segments(flight_of, refs, codes, counts)
-
-        source, made = Source.objects.get_or_create(
-            kind=run.source_kind or SourceKind.FOIA,
-            title=f"ICE ARTS passenger records: {run.file_name or run.url or run.pk}"[:300],
-            url=run.url if len(run.url) <= 500 else "",
-            defaults={"publisher": "U.S. Immigration and Customs Enforcement (FOIA release)"},
-        )
-        counts["sources"]["created" if made else "unchanged"] += 1
-        linked = set()
-        for chunk in _chunks(list(flight_of.values()), 5000):
-            linked.update(
-                FlightSource.objects.filter(source=source, flight_id__in=chunk).values_list(
-                    "flight_id", flat=True
-                )
-            )
-        insert_objects(
-            FlightSource,
-            [
-                FlightSource(flight_id=pk, source_id=source.pk, note="")
-                for pk in flight_of.values()
-                if pk not in linked
-            ],
-        )
-
-        label = f"import #{run.pk} ({run.file_name or run.url})"[:200]
-        history = [
-            FlightChange(
-                flight_id=f.pk,
-                actor_id=run.started_by_id,
-                action="imported",
-                summary=f"Created by ARTS {label}",
-                changes={"import_run": run.pk},
-            )
-            for f in created
-        ]
-        for pk in sorted(set(changed) | (seg_changed - {f.pk for f in created})):
-            history.append(
-                FlightChange(
-                    flight_id=pk,
-                    actor_id=run.started_by_id,
-                    action="import updated",
-                    summary=f"Updated by ARTS {label}",
-                    changes={"import_run": run.pk, "flight": changed.get(pk, {})},
-                )
-            )
-        insert_objects(FlightChange, history)
-        counts["flights"]["created"] = len(created)
-        counts["flights"]["updated"] = len(history) - len(created)
-        counts["flights"]["unchanged"] = len(flight_of) - len(history)
-        return counts
 
     def _flight_values(self, mission: Mission) -> dict:
         flew = Counter()
@@ -386,78 +420,71 @@ class ArtsImporter(Importer):
             "destination_country_id": self.airports.country_of(destination),
         }
 
-    def _write_segments(self, flight_of, refs, codes, counts) -> set[int]:
-        """Upsert segments and citizenship counts; the file is the truth for its missions."""
+    def _write_segments(self, flight_of, refs, stored_ids, codes, counts) -> set[int]:
+        """Upsert segments and citizenship counts; the file is the truth for its missions.
+
+        Only flights that existed before this run can have stored segments to compare with;
+        a new flight's segments and counts are all new, so nothing is read back for them.
+        """
         changed_flights: set[int] = set()
         wanted: dict[tuple[int, int, int], list] = {}
         for ref, mid in refs.items():
             for (pickup, dropoff), seg in self.missions[mid].segments.items():
                 wanted[(flight_of[ref], pickup, dropoff)] = seg
-        flight_ids = sorted(flight_of.values())
-        fields = ["people", "removals", "transfers", "juveniles", "struck"]
-        existing = {}
-        for chunk in _chunks(flight_ids, 2000):
-            for row in PassengerSegment.objects.filter(flight_id__in=chunk).values_list(
-                "id", "flight_id", "pickup_id", "dropoff_id", *fields
-            ):
-                existing[(row[1], row[2], row[3])] = row
-        new, update, stale = [], [], []
+        existing = {
+            (row[1], row[2], row[3]): row
+            for row in rows_matching(
+                PassengerSegment,
+                "flight_id",
+                stored_ids,
+                ["id", "flight_id", "pickup_id", "dropoff_id", *SEGMENT_FIELDS],
+            )
+        }
+        new_keys, new_rows, update, stale = [], [], [], []
         for key, row in existing.items():
             if key not in wanted:
                 stale.append(row[0])
                 changed_flights.add(key[0])
         for key, seg in wanted.items():
             row = existing.get(key)
-            values = dict(zip(fields, seg[:5], strict=True))
             if row is None:
-                new.append(
-                    PassengerSegment(
-                        flight_id=key[0], pickup_id=key[1], dropoff_id=key[2], **values
-                    )
-                )
+                new_keys.append(key)
+                new_rows.append((*key, *seg[:5]))
                 changed_flights.add(key[0])
             elif tuple(row[4:]) != tuple(seg[:5]):
                 update.append((row[0], *seg[:5]))
                 changed_flights.add(key[0])
             else:
                 counts["passenger_segments"]["unchanged"] += 1
-        for chunk in _chunks(stale, 2000):
-            PassengerSegment.objects.filter(id__in=chunk).delete()
-        insert_rows(
-            PassengerSegment,
-            ["flight_id", "pickup_id", "dropoff_id", *fields],
-            [
-                (p.flight_id, p.pickup_id, p.dropoff_id, *(getattr(p, f) for f in fields))
-                for p in new
-            ],
+        for part in chunks(stale, 2000):
+            PassengerSegment.objects.filter(id__in=part).delete()
+        new_ids = insert_rows_returning_ids(
+            PassengerSegment, ["flight_id", "pickup_id", "dropoff_id", *SEGMENT_FIELDS], new_rows
         )
-        update_rows(PassengerSegment, fields, update)
+        update_rows(PassengerSegment, list(SEGMENT_FIELDS), update)
         counts["passenger_segments"].update(
-            created=len(new), updated=len(update), deleted=len(stale)
+            created=len(new_rows), updated=len(update), deleted=len(stale)
         )
 
-        segment_id = {}
-        for chunk in _chunks(flight_ids, 2000):
-            for pk, fid, pu, do in PassengerSegment.objects.filter(flight_id__in=chunk).values_list(
-                "id", "flight_id", "pickup_id", "dropoff_id"
-            ):
-                segment_id[(fid, pu, do)] = pk
-        old_counts = {}
-        seg_ids = sorted(segment_id.values())
-        for chunk in _chunks(seg_ids, 2000):
-            for pk, sid, name, cc, n in CitizenshipCount.objects.filter(
-                segment_id__in=chunk
-            ).values_list("id", "segment_id", "reported_name", "country_id", "people"):
-                old_counts[(sid, name)] = (pk, cc, n)
-        new_c, update_c = [], []
-        seen = set()
+        segment_id = {key: row[0] for key, row in existing.items() if key in wanted}
+        old_counts = {
+            (sid, name): (pk, cc, n)
+            for pk, sid, name, cc, n in rows_matching(
+                CitizenshipCount,
+                "segment_id",
+                sorted(segment_id.values()),
+                ["id", "segment_id", "reported_name", "country_id", "people"],
+            )
+        }
+        segment_id.update(zip(new_keys, new_ids, strict=True))
         flight_by_segment = {pk: key[0] for key, pk in segment_id.items()}
+        new_c, update_c = [], []
+        unchanged = 0
         for key, seg in wanted.items():
             sid = segment_id[key]
             for name, n in seg[5].items():
-                seen.add((sid, name))
                 code = codes.get(name)
-                old = old_counts.get((sid, name))
+                old = old_counts.pop((sid, name), None)
                 if old is None:
                     new_c.append((sid, name, code, n))
                     changed_flights.add(key[0])
@@ -465,19 +492,18 @@ class ArtsImporter(Importer):
                     update_c.append((old[0], code, n))
                     changed_flights.add(key[0])
                 else:
-                    counts["citizenship_counts"]["unchanged"] += 1
-        stale_c = [v[0] for k, v in old_counts.items() if k not in seen]
-        for k in old_counts:
-            if k not in seen:
-                changed_flights.add(flight_by_segment[k[0]])
-        for chunk in _chunks(stale_c, 2000):
-            CitizenshipCount.objects.filter(id__in=chunk).delete()
+                    unchanged += 1
+        # What is left in old_counts was not in the file this time.
+        stale_c = [pk for pk, _, _ in old_counts.values()]
+        changed_flights.update(flight_by_segment[sid] for sid, _ in old_counts)
+        for part in chunks(stale_c, 2000):
+            CitizenshipCount.objects.filter(id__in=part).delete()
         insert_rows(
             CitizenshipCount, ["segment_id", "reported_name", "country_id", "people"], new_c
         )
         update_rows(CitizenshipCount, ["country_id", "people"], update_c)
         counts["citizenship_counts"].update(
-            created=len(new_c), updated=len(update_c), deleted=len(stale_c)
+            created=len(new_c), updated=len(update_c), unchanged=unchanged, deleted=len(stale_c)
         )
         return changed_flights
 

@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import csv
 import io
-import json
+import itertools
 import logging
 import re
 import time
@@ -24,7 +24,7 @@ from pathlib import Path
 
 from celery.exceptions import SoftTimeLimitExceeded
 from django.conf import settings
-from django.db import connection, models, transaction
+from django.db import connection, transaction
 from django.utils import timezone
 
 from flights.cache import bump_data_version
@@ -121,6 +121,7 @@ class CsvFile:
         self.header: list[str] = []
         self.header_line = 0
         self.delimiter = ","
+        self.ended = False  # a part read to its PART_END (see part_rows)
 
     def rows(self) -> Iterator[tuple[int, list[str] | None, str]]:
         """Yield (line, cells, error); blank lines are skipped, a malformed line has cells None."""
@@ -145,20 +146,72 @@ class CsvFile:
                     f"line {offset + 1}: the header cannot be read ({exc})"
                 ) from None
             self.header_line = offset + reader.line_num
-            prev = reader.line_num
-            while True:
-                try:
-                    for cells in reader:
-                        line = offset + prev + 1
-                        prev = reader.line_num
-                        if not cells or (not cells[0].strip() and not "".join(cells).strip()):
-                            continue
-                        yield line, cells, ""
+            yield from _records(reader, offset)
+
+    def part_rows(
+        self, start: int, end: int, lines_before: int, delimiter: str, last: bool
+    ) -> Iterator[tuple[int, list[str] | None, str]]:
+        """rows() of the bytes [start, end) of the file, which hold no header and begin on line
+        `lines_before` + 1. Unless this is the `last` part, a PART_END line is read after its
+        bytes; `ended` tells whether it came back as a record of its own, that is whether the
+        part ends between two records (see parallel.py)."""
+        errors = "strict" if self.encoding.startswith("utf-8") else "replace"
+        with open(self.path, "rb") as raw:
+            raw.seek(start)
+            part = io.BufferedReader(_Slice(raw, end), buffer_size=1 << 20)
+            text = io.TextIOWrapper(part, encoding=self.encoding, errors=errors, newline="")
+            lines = text if last else itertools.chain(text, [PART_END + "\n"])
+            self.ended = last
+            yield from _records(csv.reader(lines, delimiter=delimiter), lines_before, self)
+
+
+# A line no CSV file holds: when it comes back as a row of its own, the part before it ended
+# between two records; inside a field, it ended within a quoted value.
+PART_END = "\u2063part-end-8f3b1c\u2063"
+
+
+def _records(reader, offset: int, part=None) -> Iterator[tuple[int, list[str] | None, str]]:
+    """(line, cells, error) of each record `reader` reads; `offset` lines came before.
+    Reading a `part`, a PART_END record ends it and marks the part `ended`."""
+    prev = reader.line_num
+    while True:
+        try:
+            for cells in reader:
+                line = offset + prev + 1
+                prev = reader.line_num
+                if not cells or not cells[0].strip():
+                    # Blank unless some cell holds more than spaces; the last cell is the
+                    # likeliest to, and cheaper to look at than all of them.
+                    if not cells or not (cells[-1].strip() or "".join(cells).strip()):
+                        continue
+                elif part is not None and len(cells) == 1 and cells[0] == PART_END:
+                    part.ended = True
                     return
-                except csv.Error as exc:
-                    line = offset + prev + 1
-                    prev = reader.line_num
-                    yield line, None, str(exc)
+                yield line, cells, ""
+            return
+        except csv.Error as exc:
+            line = offset + prev + 1
+            prev = reader.line_num
+            yield line, None, str(exc)
+
+
+class _Slice(io.RawIOBase):
+    """The bytes of an open file from where it stands up to `end`."""
+
+    def __init__(self, raw, end: int):
+        self.raw = raw
+        self.left = end - raw.tell()
+
+    def readable(self) -> bool:
+        return True
+
+    def readinto(self, buffer) -> int:
+        if self.left <= 0:
+            return 0
+        data = self.raw.read(min(len(buffer), self.left))
+        buffer[: len(data)] = data
+        self.left -= len(data)
+        return len(data)
 
 
 def _chain(first: str, rest):
@@ -215,123 +268,6 @@ class AirportCodes:
 
     def position(self, pk: int) -> tuple[float, float]:
         return self.info[pk][3], self.info[pk][4]
-
-
-def _column(model, attname: str) -> str:
-    return _field(model, attname).column
-
-
-def insert_rows(model, columns: list[str], rows: list[tuple]) -> None:
-    """Insert many rows: PostgreSQL COPY (several times faster than INSERT), else bulk_create."""
-    if not rows:
-        return
-    if connection.vendor != "postgresql":
-        model.objects.bulk_create(
-            [model(**dict(zip(columns, row, strict=True))) for row in rows], batch_size=2000
-        )
-        return
-    qn = connection.ops.quote_name
-    names = ", ".join(qn(_column(model, c)) for c in columns)
-    with connection.cursor() as cursor:
-        with cursor.cursor.copy(f"COPY {qn(model._meta.db_table)} ({names}) FROM STDIN") as copy:
-            for row in rows:
-                copy.write_row(row)
-
-
-def insert_objects(model, objs: list) -> None:
-    """Insert unsaved model instances without returning ids (COPY on PostgreSQL).
-
-    Field defaults were applied when the instances were built; auto_now fields get `now`.
-    """
-    if not objs:
-        return
-    if connection.vendor != "postgresql":
-        model.objects.bulk_create(objs, batch_size=2000)
-        return
-    now = timezone.now()
-    fields = [f for f in model._meta.concrete_fields if not f.primary_key]
-    stamped = [
-        f.attname
-        for f in fields
-        if getattr(f, "auto_now", False) or getattr(f, "auto_now_add", False)
-    ]
-    json_fields = {f.attname for f in fields if isinstance(f, models.JSONField)}
-    names = [f.attname for f in fields]
-    rows = []
-    for obj in objs:
-        for name in stamped:
-            setattr(obj, name, now)
-        rows.append(
-            tuple(
-                json.dumps(getattr(obj, n)) if n in json_fields else getattr(obj, n) for n in names
-            )
-        )
-    insert_rows(model, names, rows)
-
-
-def update_rows(model, columns: list[str], rows: list[tuple]) -> None:
-    """Set `columns` of many rows, given as (pk, *values): one UPDATE joined to a temporary table
-    filled by COPY on PostgreSQL (bulk_update's CASE expressions grow quadratically)."""
-    if not rows:
-        return
-    fields = [_field(model, c) for c in columns]
-    if connection.vendor != "postgresql":
-        objs = []
-        for row in rows:
-            obj = model(pk=row[0])
-            for field, value in zip(fields, row[1:], strict=True):
-                setattr(obj, field.attname, value)
-            objs.append(obj)
-        model.objects.bulk_update(objs, [f.name for f in fields], batch_size=500)
-        return
-    qn = connection.ops.quote_name
-    pk = model._meta.pk
-    table = qn(model._meta.db_table)
-    tmp = qn(f"tmp_{model._meta.db_table}")
-    defs = ", ".join(
-        f"{qn(f.column)} {f.rel_db_type(connection) if f.is_relation else f.db_type(connection)}"
-        for f in (pk, *fields)
-    ).replace("serial", "integer")
-    sets = ", ".join(f"{qn(f.column)} = t.{qn(f.column)}" for f in fields)
-    with connection.cursor() as cursor:
-        cursor.execute(f"DROP TABLE IF EXISTS {tmp}")
-        cursor.execute(f"CREATE TEMP TABLE {tmp} ({defs}) ON COMMIT DROP")
-        with cursor.cursor.copy(f"COPY {tmp} FROM STDIN") as copy:
-            for row in rows:
-                copy.write_row(row)
-        key = qn(pk.column)
-        cursor.execute(f"UPDATE {table} SET {sets} FROM {tmp} AS t WHERE {table}.{key} = t.{key}")
-        cursor.execute(f"DROP TABLE {tmp}")
-
-
-def _field(model, name: str):
-    for field in model._meta.concrete_fields:
-        if field.attname == name or field.name == name:
-            return field
-    raise LookupError(f"{model.__name__} has no field {name}")
-
-
-def rows_matching(model, column: str, values: list, fields: list[str]) -> list[tuple]:
-    """`fields` of the rows whose `column` is one of `values`: one `= ANY(array)` query on
-    PostgreSQL (Django's IN lists cost seconds to build for 100,000 values)."""
-    if not values:
-        return []
-    if connection.vendor != "postgresql":
-        found: list[tuple] = []
-        for start in range(0, len(values), 500):
-            found += model.objects.filter(
-                **{f"{column}__in": values[start : start + 500]}
-            ).values_list(*fields)
-        return found
-    qn = connection.ops.quote_name
-    cols = ", ".join(qn(_column(model, f)) for f in fields)
-    with connection.cursor() as cursor:
-        cursor.execute(
-            f"SELECT {cols} FROM {qn(model._meta.db_table)} "
-            f"WHERE {qn(_column(model, column))} = ANY(%s)",
-            [list(values)],
-        )
-        return cursor.fetchall()
 
 
 def clip(value: str, limit: int = VALUE_LIMIT) -> str:
@@ -422,32 +358,53 @@ class Importer:
     def finish_reading(self) -> None:
         """Called once after the last row, before the write transaction."""
 
+    # Importers whose reading state merges (parallel = True) may read big files in parts.
+    parallel = False
+
+    def part_state(self):
+        """What reading one part gathered, to be merged in file order by merge_part()."""
+        raise NotImplementedError
+
+    def merge_part(self, state) -> None:
+        raise NotImplementedError
+
     def write(self) -> dict[str, dict[str, int]]:
         raise NotImplementedError
 
     def read(self, path: Path, encoding: str) -> None:
+        from .parallel import processes_for, read_in_parts
+
+        processes = processes_for(self, path, settings.IMPORT_READ_PROCESSES)
+        if processes > 1 and read_in_parts(self, path, encoding, processes):
+            return
         source = CsvFile(path, encoding)
+        rows = source.rows()
+        first = next(rows, None)
+        self.check_header(source)
+        if first is None:
+            self.report.warn("the file has a header but no rows")
+        else:
+            self.consume(itertools.chain([first], rows))
+        self.report.flush()
+        self.finish_reading()
+
+    def consume(self, rows) -> None:
+        """Count and check every (line, cells, error) of `rows`, saving progress as it goes."""
         report = self.report
-        started = False
         row = self.row
-        for line, cells, error in source.rows():
-            if not started:
-                self._check_header(source)
-                started = True
-            report.rows += 1
+        done = report.rows
+        for line, cells, error in rows:
+            done += 1
             if cells is None:
                 report.reject(line, [("", "", f"the line cannot be read as CSV: {error}")])
             else:
                 row(line, cells)
-            if not report.rows & 0x3FF:
+            if not done & 0x3FF:
+                report.rows = done
                 report.progress()
-        if not started:
-            self._check_header(source)
-            report.warn("the file has a header but no rows")
-        report.flush()
-        self.finish_reading()
+        report.rows = done
 
-    def _check_header(self, source: CsvFile) -> None:
+    def check_header(self, source: CsvFile) -> None:
         index, unknown, repeated = column_index(source.header, self.columns)
         missing = [name for name in self.required if name not in index]
         if missing:

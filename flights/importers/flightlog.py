@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import json
+import operator
 import re
 from collections import defaultdict
 
@@ -26,7 +27,8 @@ from flights.models import (
     Source,
 )
 
-from .base import Importer, clip, insert_objects, insert_rows, rows_matching, update_rows
+from .base import Importer, clip
+from .bulk import chunks, insert_records, insert_rows, rows_matching, update_rows
 
 COLUMNS: dict[str, tuple[str, ...]] = {
     "date": ("flight_date", "day"),
@@ -70,6 +72,12 @@ KIND_PRIORITY = [
 METHODS = {"observed": Basis.OBSERVED, "estimated": Basis.ESTIMATED, "reported": Basis.REPORTED}
 CHAIN_GAP = dt.timedelta(hours=6)
 MAX_LEG = dt.timedelta(hours=24)
+# What a row of the file sets on its leg (FlightlogImporter._leg_values), in this order.
+LEG_FIELDS = [
+    "flight_id", "date", "departure_airport_id", "arrival_airport_id", "departure_time",
+    "arrival_time", "distance_km", "kind", "callsign", "passengers", "passengers_basis",
+    "source_url", "notes",
+]  # fmt: skip
 SEQ_NEW = 16384  # temporary sequences; renumbered 1..n after writing (see _renumber)
 SEQ_OLD = 8192
 MONTHS = {
@@ -198,17 +206,20 @@ class FlightlogImporter(Importer):
         self.legs: dict[str, LegRow] = {}
         self.seen: set[bytes] = set()
         self._dates: dict[str, dt.date | None] = {}
+        self._km: dict[tuple[int, int], float] = {}
         self.latest = timezone.now().date() + dt.timedelta(days=1)
 
     def start(self, index: dict[str, int]) -> None:
         super().start(index)
         self.width = max(index.values()) + 1
+        self._names = list(index)
+        # One C call picks every known column of a row (date, from and to are always there).
+        self._pick = operator.itemgetter(*index.values())
 
     def row(self, line: int, cells: list[str]) -> None:
         if len(cells) < self.width:
             cells = cells + [""] * (self.width - len(cells))
-        idx = self.index
-        v = {name: cells[pos].strip() for name, pos in idx.items()}
+        v = dict(zip(self._names, map(str.strip, self._pick(cells)), strict=True))
         get = v.get
         errors: list[tuple[str, str, str]] = []
 
@@ -359,9 +370,9 @@ class FlightlogImporter(Importer):
             leg.aircraft_key = "mission:" + leg.mission
         else:
             leg.aircraft_key = ""
-        when = dep_time.strftime("%H:%M") if dep_time is not None else ""
+        when = f"{dep_time.hour:02d}:{dep_time.minute:02d}" if dep_time is not None else ""
         body = (
-            f"{leg.aircraft_key or '-'}|{day:%Y-%m-%d}|{self.airports.icao_of(dep)}"
+            f"{leg.aircraft_key or '-'}|{day.isoformat()}|{self.airports.icao_of(dep)}"
             f"|{self.airports.icao_of(arr)}|{when}"
         )
         leg.key = _bounded_key("", body)
@@ -448,7 +459,7 @@ class FlightlogImporter(Importer):
                 for leg in legs:
                     found = existing_legs.get(leg.key)
                     if found:
-                        flight_id = found["flight_id"]
+                        flight_id = found[2][0]
                         break
             plans.append(
                 (ref, legs, flight_id, self._flight_values(legs, operators, aircraft, types))
@@ -459,48 +470,55 @@ class FlightlogImporter(Importer):
             "date", "aircraft_id", "aircraft_type_id", "operator_id", "callsign", "kind",
             "seat_ceiling", "pax_count", "pax_min", "pax_max", "pax_basis", "pax_method",
         ]  # fmt: skip
-        existing_flights: dict[int, dict] = {}
-        for chunk in _chunks(existing_ids, 5000):
-            for row in Flight.objects.filter(id__in=chunk).values("id", *compared):
-                existing_flights[row["id"]] = row
+        existing_flights: dict[int, dict] = {
+            row[0]: dict(zip(compared, row[1:], strict=True))
+            for row in rows_matching(Flight, "id", existing_ids, ["id", *compared])
+        }
 
-        new_flights = []
-        changed_flights: dict[int, dict] = {}
-        for i, (ref, _legs, flight_id, values) in enumerate(plans):
-            if flight_id is None:
-                flight = Flight(
-                    external_ref=ref,
-                    status="reported",
-                    created_by_id=run.started_by_id,
-                    updated_by_id=run.started_by_id,
-                    **values,
-                )
-                new_flights.append((i, flight))
-            else:
-                flight = existing_flights[flight_id]
-                diff = {}
-                for field, value in values.items():
-                    if value in (None, "", FlightKind.UNKNOWN):
-                        continue  # the file does not say: keep what is recorded
-                    old = flight[field]
-                    if old != value:
-                        diff[field] = [_plain(old), _plain(value)]
-                        flight[field] = value
-                if diff:
-                    changed_flights[flight_id] = diff
-        insert_objects(Flight, [f for _, f in new_flights])
-        new_ids = dict(
-            rows_matching(
-                Flight,
-                "external_ref",
-                [f.external_ref for _, f in new_flights],
-                ["external_ref", "id"],
-            )
+        # New rows go in date order: most indexes lead with the date or end with it, and
+        # appending to them costs less than inserting all over them.
+        new_flights = sorted(
+            (i for i, plan in enumerate(plans) if plan[2] is None),
+            key=lambda i: plans[i][3]["date"],
         )
+
+        def new_records():
+            # Built while COPY sends the ones before: the database works while Python does.
+            for i in new_flights:
+                ref, legs, _, values = plans[i]
+                # A new flight's legs are all in the file, in flying order: its route is
+                # known now, so the flight is written once, complete.
+                yield {
+                    "external_ref": ref,
+                    "status": "reported",
+                    "created_by_id": run.started_by_id,
+                    "updated_by_id": run.started_by_id,
+                    **values,
+                    **self._route(
+                        [(leg.dep, leg.arr, leg.kind, self._distance(leg)) for leg in legs]
+                    ),
+                }
+
+        changed_flights: dict[int, dict] = {}
+        for _, _, flight_id, values in plans:
+            if flight_id is None:
+                continue
+            flight = existing_flights[flight_id]
+            diff = {}
+            for field, value in values.items():
+                if value in (None, "", FlightKind.UNKNOWN):
+                    continue  # the file does not say: keep what is recorded
+                old = flight[field]
+                if old != value:
+                    diff[field] = [_plain(old), _plain(value)]
+                    flight[field] = value
+            if diff:
+                changed_flights[flight_id] = diff
         flight_ids = [fid for _, _, fid, _ in plans]
-        for i, flight in new_flights:
-            flight_ids[i] = flight.pk = new_ids[flight.external_ref]
-        created = [f for _, f in new_flights]
+        created = insert_records(Flight, new_records(), count=len(new_flights))
+        for i, pk in zip(new_flights, created, strict=True):
+            flight_ids[i] = pk
+        created_ids = {flight_ids[i] for i in new_flights}
         if changed_flights:
             fields = sorted({f for diff in changed_flights.values() for f in diff})
             update_rows(
@@ -517,38 +535,30 @@ class FlightlogImporter(Importer):
         new_legs, changed_legs = [], []
         leg_changes: dict[int, list[str]] = defaultdict(list)
         touched: set[int] = set()
-        created_ids = {f.pk for f in created}
         for flight_id, (_, legs, _, _) in zip(flight_ids, plans, strict=True):
             for pos, leg in enumerate(legs):
-                values = self._leg_values(leg, flight_id)
                 old = existing_legs.get(leg.key)
                 if old is None:
-                    new_legs.append(
-                        (
-                            # A new flight's legs are already in flying order: final numbers.
-                            pos + 1 if flight_id in created_ids else SEQ_NEW + pos,
-                            leg.key,
-                            Basis.REPORTED,
-                            Basis.REPORTED,
-                            *values.values(),
-                        )
-                    )
+                    # A new flight's legs are already in flying order: final numbers.
+                    sequence = pos + 1 if flight_id in created_ids else SEQ_NEW + pos
+                    new_legs.append((leg.date, flight_id, sequence, leg))
                     touched.add(flight_id)
                     continue
+                old_id, sequence, old_values = old
+                values = self._leg_values(leg, flight_id)
                 diff = {
-                    field: (old[field], value)
-                    for field, value in values.items()
-                    if old[field] != value
+                    field: (was, value)
+                    for field, was, value in zip(LEG_FIELDS, old_values, values, strict=True)
+                    if was != value
                 }
                 if not diff:
                     counts["legs"]["unchanged"] += 1
                     continue
-                sequence = old["sequence"]
                 if "flight_id" in diff:
                     sequence = SEQ_NEW + pos
-                    touched.add(old["flight_id"])
+                    touched.add(old_values[0])
                 touched.add(flight_id)
-                changed_legs.append((old["id"], sequence, *values.values()))
+                changed_legs.append((old_id, sequence, *values))
                 described = ", ".join(
                     f"{field.removesuffix('_id')} {_show(a)} → {_show(b)}"
                     for field, (a, b) in diff.items()
@@ -557,26 +567,23 @@ class FlightlogImporter(Importer):
                 self.report.warn(
                     f"line {leg.line}: leg {self._leg_label(leg)} updated: {described}"
                 )
-        value_names = list(self._leg_values(next(iter(self.legs.values())), 0)) if self.legs else []
+        new_legs.sort(key=lambda item: item[:3])  # by date, as the flights
         insert_rows(
             Leg,
-            ["sequence", "import_key", "departure_basis", "arrival_basis", *value_names],
-            new_legs,
-        )
-        update_rows(Leg, ["sequence", *value_names], changed_legs)
+            ["sequence", "import_key", "departure_basis", "arrival_basis", *LEG_FIELDS],
+            (
+                (sequence, leg.key, Basis.REPORTED, Basis.REPORTED,
+                 *self._leg_values(leg, flight_id))
+                for _, flight_id, sequence, leg in new_legs
+            ),
+        )  # fmt: skip
+        update_rows(Leg, ["sequence", *LEG_FIELDS], changed_legs)
         counts["legs"]["created"] = len(new_legs)
         counts["legs"]["updated"] = len(changed_legs)
 
-        touched_list = sorted(touched)
-        self._renumber([pk for pk in touched_list if pk not in created_ids])
-        in_memory = {}
-        for flight_id, (_, legs, _, _) in zip(flight_ids, plans, strict=True):
-            if flight_id in created_ids:
-                in_memory[flight_id] = [
-                    (flight_id, leg.dep, leg.arr, leg.kind, self._distance(leg), leg.date)
-                    for leg in legs
-                ]
-        self._refresh_routes(touched_list, in_memory)
+        stored_touched = sorted(touched - created_ids)
+        self._renumber(stored_touched)
+        self._refresh_routes(stored_touched)
 
         # Provenance: the file itself, and every source URL its rows cite.
         file_source = self._source(
@@ -642,53 +649,28 @@ class FlightlogImporter(Importer):
         )
 
     def _distance(self, leg: LegRow) -> float:
-        lat1, lon1 = self.airports.position(leg.dep)
-        lat2, lon2 = self.airports.position(leg.arr)
-        return round(great_circle_km(lat1, lon1, lat2, lon2), 1)
+        pair = (leg.dep, leg.arr)
+        km = self._km.get(pair)
+        if km is None:
+            lat1, lon1 = self.airports.position(leg.dep)
+            lat2, lon2 = self.airports.position(leg.arr)
+            km = self._km[pair] = round(great_circle_km(lat1, lon1, lat2, lon2), 1)
+        return km
 
-    def _leg_values(self, leg: LegRow, flight_id: int) -> dict:
-        return {
-            "flight_id": flight_id,
-            "date": leg.date,
-            "departure_airport_id": leg.dep,
-            "arrival_airport_id": leg.arr,
-            "departure_time": leg.dep_time,
-            "arrival_time": leg.arr_time,
-            "distance_km": self._distance(leg),
-            "kind": leg.kind,
-            "callsign": leg.callsign,
-            "passengers": leg.pax,
-            "passengers_basis": leg.basis,
-            "source_url": leg.source_url,
-            "notes": leg.notes,
-        }
+    def _leg_values(self, leg: LegRow, flight_id: int) -> tuple:
+        """The leg's LEG_FIELDS, in that order."""
+        return (
+            flight_id, leg.date, leg.dep, leg.arr, leg.dep_time, leg.arr_time,
+            self._distance(leg), leg.kind, leg.callsign, leg.pax, leg.basis, leg.source_url,
+            leg.notes,
+        )  # fmt: skip
 
-    def _existing_legs(self) -> dict[str, dict]:
-        fields = [
-            "id",
-            "sequence",
-            "import_key",
-            "flight_id",
-            "date",
-            "departure_airport_id",
-            "arrival_airport_id",
-            "departure_time",
-            "arrival_time",
-            "distance_km",
-            "kind",
-            "callsign",
-            "passengers",
-            "passengers_basis",
-            "source_url",
-            "notes",
-        ]
-        return {
-            row["import_key"]: row
-            for row in (
-                dict(zip(fields, values, strict=True))
-                for values in rows_matching(Leg, "import_key", list(self.legs), fields)
-            )
-        }
+    def _existing_legs(self) -> dict[str, tuple]:
+        """import key → (id, sequence, LEG_FIELDS values) of the stored legs of this file."""
+        rows = rows_matching(
+            Leg, "import_key", list(self.legs), ["import_key", "id", "sequence", *LEG_FIELDS]
+        )
+        return {row[0]: (row[1], row[2], row[3:]) for row in rows}
 
     def _flight_values(self, legs: list[LegRow], operators, aircraft, types) -> dict:
         first = legs[0]
@@ -755,7 +737,7 @@ class FlightlogImporter(Importer):
             elif leg.icao24:
                 hexes.add(leg.icao24)
         existing = {}
-        for chunk in _chunks(list(first), 2000):
+        for chunk in chunks(list(first), 2000):
             existing.update(
                 (a.registration, a)
                 for a in Aircraft.objects.filter(registration__in=chunk).select_related(
@@ -764,7 +746,7 @@ class FlightlogImporter(Importer):
             )
         hexes |= {leg.icao24 for leg in first.values() if leg.icao24}
         by_hex = {}
-        for chunk in _chunks(sorted(hexes), 2000):
+        for chunk in chunks(sorted(hexes), 2000):
             by_hex.update(
                 (a.icao24, a)
                 for a in Aircraft.objects.filter(icao24__in=chunk).select_related("aircraft_type")
@@ -840,7 +822,7 @@ class FlightlogImporter(Importer):
         """Sequences 1..n in flying order for flights whose legs changed, in two steps that
         never collide with the unique (flight, sequence) constraint."""
         table = connection.ops.quote_name(Leg._meta.db_table)
-        for chunk in _chunks(flight_ids, 500):
+        for chunk in chunks(flight_ids, 500):
             marks = ", ".join(["%s"] * len(chunk))
             with connection.cursor() as cursor:
                 cursor.execute(
@@ -857,52 +839,55 @@ class FlightlogImporter(Importer):
                     chunk,
                 )
 
-    def _refresh_routes(self, flight_ids: list[int], in_memory: dict[int, list]) -> None:
-        """What Flight.refresh_route() does, for many flights in a few queries. The legs of
-        flights created by this run are known already (in flying order); others are read."""
-        legs_of: dict[int, list] = defaultdict(list, in_memory)
-        stored = [pk for pk in flight_ids if pk not in in_memory]
+    def _route(self, legs: list[tuple]) -> dict:
+        """What Flight.refresh_route() sets, from (departure, arrival, kind, km) in flying
+        order, without a query."""
+        codes = self.airports
+        if not legs:
+            return {
+                "route": "", "origin_id": None, "destination_id": None,
+                "destination_country_id": None, "distance_km": None, "leg_count": 0,
+            }  # fmt: skip
+        route: list[str] = []
+        for dep, arr, _, _ in legs:
+            if not route or route[-1] != codes.code_of(dep):
+                route.append(codes.code_of(dep))
+            route.append(codes.code_of(arr))
+        # The destination is where the people were taken: not an empty flight home.
+        outbound = [leg for leg in legs if leg[2] != FlightKind.RETURN] or legs
+        destination = outbound[-1][1]
+        return {
+            "route": " → ".join(route)[:300],
+            "origin_id": legs[0][0],
+            "destination_id": destination,
+            "destination_country_id": codes.country_of(destination),
+            "distance_km": round(sum(leg[3] or 0 for leg in legs), 1),
+            "leg_count": len(legs),
+        }
+
+    def _refresh_routes(self, flight_ids: list[int]) -> None:
+        """_route() for stored flights whose legs changed, read back in a few queries; a
+        flight's date is its first leg's."""
+        legs_of: dict[int, list] = defaultdict(list)
+        firsts: dict[int, dt.date] = {}
         fields = [
             "flight_id", "departure_airport_id", "arrival_airport_id", "kind", "distance_km",
             "date", "sequence",
         ]  # fmt: skip
-        for row in sorted(rows_matching(Leg, "flight_id", stored, fields), key=lambda r: r[6]):
-            legs_of[row[0]].append(row[:6])
-        codes = self.airports
+        for row in sorted(rows_matching(Leg, "flight_id", flight_ids, fields), key=lambda r: r[6]):
+            legs_of[row[0]].append(row[1:5])
+            firsts.setdefault(row[0], row[5])
+        columns = [
+            "route", "origin_id", "destination_id", "destination_country_id", "distance_km",
+            "leg_count",
+        ]  # fmt: skip
         full, empty = [], []
         for flight_id in flight_ids:
-            legs = legs_of.get(flight_id, [])
-            if not legs:
-                empty.append((flight_id, "", None, None, None, None, 0))
-                continue
-            route: list[str] = []
-            for _, dep, arr, _, _, _ in legs:
-                if not route or route[-1] != codes.code_of(dep):
-                    route.append(codes.code_of(dep))
-                route.append(codes.code_of(arr))
-            # The destination is where the people were taken: not an empty flight home.
-            outbound = [leg for leg in legs if leg[3] != FlightKind.RETURN] or legs
-            destination = outbound[-1][2]
-            full.append(
-                (
-                    flight_id,
-                    " → ".join(route)[:300],
-                    legs[0][1],
-                    destination,
-                    codes.country_of(destination),
-                    round(sum(leg[4] or 0 for leg in legs), 1),
-                    len(legs),
-                    legs[0][5],
-                )
-            )
-        columns = [
-            "route",
-            "origin_id",
-            "destination_id",
-            "destination_country_id",
-            "distance_km",
-            "leg_count",
-        ]
+            summary = self._route(legs_of.get(flight_id, []))
+            if flight_id in firsts:
+                full.append((flight_id, *(summary[c] for c in columns), firsts[flight_id]))
+            else:
+                empty.append((flight_id, *(summary[c] for c in columns)))
         update_rows(Flight, [*columns, "date"], full)
         update_rows(Flight, columns, empty)
 
@@ -911,11 +896,6 @@ def _seats(plane: Aircraft, seats_of_type: dict) -> int | None:
     if plane.seats is not None:
         return plane.seats
     return seats_of_type.get(plane.aircraft_type_id)
-
-
-def _chunks(items: list, size: int):
-    for start in range(0, len(items), size):
-        yield items[start : start + size]
 
 
 def _plain(value):

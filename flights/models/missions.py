@@ -43,7 +43,9 @@ class Flight(models.Model):
     list pages and aggregates never have to walk the legs of every flight.
     """
 
-    date = models.DateField(db_index=True, help_text="Departure date (UTC) of the first leg.")
+    # The date is indexed with the id (flight_dash_date_id, PostgreSQL) and by the composite
+    # indexes below; a plain index on it would only slow imports down.
+    date = models.DateField(help_text="Departure date (UTC) of the first leg.")
     external_ref = models.CharField(
         max_length=200,
         unique=True,
@@ -66,7 +68,7 @@ class Flight(models.Model):
     operator = models.ForeignKey(
         Operator, on_delete=models.PROTECT, null=True, blank=True, related_name="flights"
     )
-    callsign = models.CharField(max_length=12, blank=True, db_index=True)
+    callsign = models.CharField(max_length=12, blank=True)
     kind = models.CharField(max_length=12, choices=FlightKind.choices, default=FlightKind.UNKNOWN)
     status = models.CharField(
         "review status", max_length=12, choices=ReviewStatus.choices, default=ReviewStatus.REPORTED
@@ -84,14 +86,21 @@ class Flight(models.Model):
     pax_method = models.CharField("people on board: method", max_length=300, blank=True)
     seat_ceiling = models.PositiveSmallIntegerField(null=True, blank=True)
 
+    # Foreign keys marked db_index=False are the first column of a composite index or unique
+    # constraint already; a second index would only slow every import down.
     origin = models.ForeignKey(
-        Airport, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+        Airport, on_delete=models.PROTECT, null=True, blank=True, related_name="+", db_index=False
     )
     destination = models.ForeignKey(
         Airport, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
     )
     destination_country = models.ForeignKey(
-        Country, on_delete=models.PROTECT, null=True, blank=True, related_name="flights_to"
+        Country,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="flights_to",
+        db_index=False,
     )
     route = models.CharField(max_length=300, blank=True)
     leg_count = models.PositiveSmallIntegerField(default=0)
@@ -100,17 +109,19 @@ class Flight(models.Model):
     sources = models.ManyToManyField(Source, through="FlightSource", related_name="flights")
     notes = models.TextField(blank=True)
     is_synthetic = models.BooleanField(
-        default=False, help_text="Generated demo data, not a real flight.", db_index=True
+        default=False, help_text="Generated demo data, not a real flight."
     )
 
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
+    # Not indexed: only deleting a user looks flights up by them, and that is rare.
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL,
         on_delete=models.SET_NULL,
         null=True,
         blank=True,
         related_name="+",
+        db_index=False,
     )
     updated_by = models.ForeignKey(
         settings.AUTH_USER_MODEL,
@@ -118,6 +129,7 @@ class Flight(models.Model):
         null=True,
         blank=True,
         related_name="+",
+        db_index=False,
     )
 
     objects = FlightQuerySet.as_manager()
@@ -128,6 +140,8 @@ class Flight(models.Model):
             models.Index(fields=["destination_country", "date"]),
             models.Index(fields=["kind", "date"]),
             models.Index(fields=["origin", "date"]),
+            # Callsigns are matched exactly (sightings); no pattern index is needed.
+            models.Index(fields=["callsign"], name="flight_callsign"),
         ]
         constraints = [
             models.CheckConstraint(
@@ -258,13 +272,17 @@ def _route_codes(legs) -> list[str]:
 class Leg(models.Model):
     """One takeoff and one landing within a flight."""
 
-    flight = models.ForeignKey(Flight, on_delete=models.CASCADE, related_name="legs")
+    flight = models.ForeignKey(
+        Flight, on_delete=models.CASCADE, related_name="legs", db_index=False
+    )
     sequence = models.PositiveSmallIntegerField()
     date = models.DateField(db_index=True, help_text="Departure date (UTC).")
     departure_airport = models.ForeignKey(
-        Airport, on_delete=models.PROTECT, related_name="departures"
+        Airport, on_delete=models.PROTECT, related_name="departures", db_index=False
     )
-    arrival_airport = models.ForeignKey(Airport, on_delete=models.PROTECT, related_name="arrivals")
+    arrival_airport = models.ForeignKey(
+        Airport, on_delete=models.PROTECT, related_name="arrivals", db_index=False
+    )
     departure_basis = models.CharField(max_length=12, choices=Basis.choices, default=Basis.REPORTED)
     arrival_basis = models.CharField(max_length=12, choices=Basis.choices, default=Basis.REPORTED)
     departure_time = models.DateTimeField(null=True, blank=True)
@@ -337,7 +355,9 @@ class Leg(models.Model):
 class FlightSource(models.Model):
     """That a source supports a flight, with what it says about it."""
 
-    flight = models.ForeignKey(Flight, on_delete=models.CASCADE, related_name="flight_sources")
+    flight = models.ForeignKey(
+        Flight, on_delete=models.CASCADE, related_name="flight_sources", db_index=False
+    )
     source = models.ForeignKey(Source, on_delete=models.PROTECT, related_name="flight_sources")
     note = models.CharField(max_length=300, blank=True)
     added_at = models.DateTimeField(auto_now_add=True)
@@ -376,7 +396,9 @@ class PassengerSegment(models.Model):
     Counts only: ARTS rows are about single people and are never stored.
     """
 
-    flight = models.ForeignKey(Flight, on_delete=models.CASCADE, related_name="segments")
+    flight = models.ForeignKey(
+        Flight, on_delete=models.CASCADE, related_name="segments", db_index=False
+    )
     pickup = models.ForeignKey(Airport, on_delete=models.PROTECT, related_name="+")
     dropoff = models.ForeignKey(Airport, on_delete=models.PROTECT, related_name="+")
     people = models.PositiveIntegerField(default=0, help_text="Listed, struck included.")
@@ -405,9 +427,12 @@ class CitizenshipCount(models.Model):
     """How many people of a segment held one citizenship, as the file spelled it."""
 
     segment = models.ForeignKey(
-        PassengerSegment, on_delete=models.CASCADE, related_name="citizenships"
+        PassengerSegment, on_delete=models.CASCADE, related_name="citizenships", db_index=False
     )
-    country = models.ForeignKey(Country, on_delete=models.PROTECT, null=True, blank=True)
+    # Not indexed: nothing looks counts up by country, and an ARTS year writes 300,000 of them.
+    country = models.ForeignKey(
+        Country, on_delete=models.PROTECT, null=True, blank=True, db_index=False
+    )
     reported_name = models.CharField(max_length=120)
     people = models.PositiveIntegerField(default=0)
 
