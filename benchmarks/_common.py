@@ -88,6 +88,17 @@ def _tree_pss_kb(root: int) -> int:
     return total
 
 
+def empty_flight_tables() -> None:
+    """TRUNCATE the flights and everything hanging off them: "an empty database" means empty
+    tables and indexes, not deleted rows still bloating them (only in a bench database)."""
+    from django.db import connection
+
+    guard_database()
+    with connection.cursor() as cursor:
+        cursor.execute("TRUNCATE flights_flight CASCADE")
+        cursor.execute("VACUUM ANALYZE")
+
+
 def guard_database() -> str:
     url = os.environ.get("DATABASE_URL", "")
     if "bench" not in url.rsplit("/", 1)[-1]:

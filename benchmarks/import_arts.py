@@ -14,7 +14,7 @@ import argparse
 import time
 from pathlib import Path
 
-from _common import guard_database, machine, run_import, setup_django
+from _common import empty_flight_tables, guard_database, machine, run_import, setup_django
 from generate_arts import generate
 
 
@@ -46,12 +46,11 @@ def main() -> None:
     guard_database()
     setup_django()
     from flights.importers.arts import ARTS_COLUMNS
-    from flights.models import Flight
 
     path = args.file or Path(f"/tmp/arts_{args.rows}.csv")
     if not path.exists():
         generate(args.rows, path)
-    Flight.objects.filter(external_ref__startswith="arts:").delete()
+    empty_flight_tables()
     print(machine())
     print(f"file: {path} ({path.stat().st_size / 1e6:.1f} MB, {args.rows} rows)")
 

@@ -11,7 +11,7 @@ import datetime as dt
 import random
 from pathlib import Path
 
-from _common import guard_database, machine, run_import, setup_django
+from _common import empty_flight_tables, guard_database, machine, run_import, setup_django
 
 AIRPORTS = "KAEX KHRL KIWA KBFI KELP KSAT KMIA KOMA KMSP KSAN MGGT MHLM MSLP MMMX SEQM".split()
 TYPES = ["A320", "B738", "B737", "E145", "MD83", "GLF5"]
@@ -63,12 +63,11 @@ def main() -> None:
     args = parser.parse_args()
     guard_database()
     setup_django()
-    from flights.models import Flight
 
     path = Path(f"/tmp/flightlog_{args.rows}.csv")
     if not path.exists():
         generate(args.rows, path)
-    Flight.objects.filter(external_ref__startswith="flightlog").delete()
+    empty_flight_tables()
     print(machine())
     print(f"file: {path} ({path.stat().st_size / 1e6:.1f} MB, {args.rows} rows)")
     for label in ("import (empty database)", "import again (same file)"):

@@ -2,6 +2,7 @@
 process reading the whole file, and no row pointing at nothing."""
 
 import csv
+import datetime as dt
 
 import psycopg
 import pytest
@@ -12,6 +13,7 @@ from flights.models import Airport, Flight, Leg, Source
 from tests.factories import SAMPLES
 
 pytestmark = pytest.mark.usefixtures("reference_data")
+DAY = dt.date(2024, 3, 30)
 
 
 def sample_rows() -> list[dict]:
@@ -166,12 +168,12 @@ def test_without_the_privilege_the_database_checks_every_row(monkeypatch):
 @pytest.mark.parametrize("batch", [True, False], ids=["checked in batch", "checked per row"])
 def test_rows_pointing_at_nothing_roll_the_write_back(transactional_db, monkeypatch, batch):
     monkeypatch.setattr(bulk, "may_check_keys_in_batch", lambda: batch)
-    flight = Flight.objects.create(date="2024-03-30")
+    flight = Flight.objects.create(date=DAY)
     iwa, elp = (Airport.objects.get(icao=code).pk for code in ("KIWA", "KELP"))
     legs = [
-        {"flight_id": flight.pk, "sequence": 1, "date": "2024-03-30",
+        {"flight_id": flight.pk, "sequence": 1, "date": DAY,
          "departure_airport_id": iwa, "arrival_airport_id": elp},
-        {"flight_id": flight.pk, "sequence": 2, "date": "2024-03-30",
+        {"flight_id": flight.pk, "sequence": 2, "date": DAY,
          "departure_airport_id": elp, "arrival_airport_id": 999_999_999},
     ]  # fmt: skip
 
@@ -188,9 +190,9 @@ def test_rows_checked_in_batch_hold_what_they_point_at_until_commit(transactiona
     spare = Airport.objects.create(
         icao="ZZZZ", name="Spare", country_id="US", latitude=0, longitude=0
     )
-    flight = Flight.objects.create(date="2024-03-30")
+    flight = Flight.objects.create(date=DAY)
     db = connection.settings_dict
-    leg = {"flight_id": flight.pk, "sequence": 1, "date": "2024-03-30",
+    leg = {"flight_id": flight.pk, "sequence": 1, "date": DAY,
            "departure_airport_id": spare.pk,
            "arrival_airport_id": Airport.objects.get(icao="KELP").pk}  # fmt: skip
     with transaction.atomic():

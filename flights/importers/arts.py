@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import csv
 import datetime as dt
-import json
+import operator
 from collections import Counter
 from pathlib import Path
 
@@ -147,17 +147,18 @@ class ArtsImporter(Importer):
         if self._country_pos is None:
             self._country_pos = blank
         self._number_pos = self.pos["MissionNumber"]
+        # A million rows: each key is picked in one C call.
+        self._segment_key = operator.itemgetter(*self._seg_pos)
+        self._flag_key = operator.itemgetter(*self._flag_pos)
 
     def row(self, line: int, cells: list[str]) -> None:
         if len(cells) <= self.width:
             cells = cells + [""] * (self.width + 1 - len(cells))
-        a, b, c, d = self._seg_pos
-        key = (cells[a], cells[b], cells[c], cells[d])
+        key = self._segment_key(cells)
         segment = self._segments.get(key)
         if segment is None:
             segment = self._segments[key] = self._check_segment(line, key, cells)
-        r, j, k = self._flag_pos
-        fkey = (cells[r], cells[j], cells[k])
+        fkey = self._flag_key(cells)
         flags = self._flags.get(fkey)
         if flags is None:
             flags = self._flags[fkey] = self._check_flags(fkey)
@@ -364,15 +365,13 @@ class ArtsImporter(Importer):
         )
 
         label = f"import #{run.pk} ({run.file_name or run.url})"[:200]
-        created_json = json.dumps({"import_run": run.pk})
+        created_note = {"import_run": run.pk}
         history = [
-            (pk, now, actor, "imported", f"Created by ARTS {label}", created_json) for pk in created
+            (pk, now, actor, "imported", f"Created by ARTS {label}", created_note) for pk in created
         ]
         for pk in sorted(set(changed) | (seg_changed - set(created))):
             changes = {"import_run": run.pk, "flight": changed.get(pk, {})}
-            history.append(
-                (pk, now, actor, "import updated", f"Updated by ARTS {label}", json.dumps(changes))
-            )
+            history.append((pk, now, actor, "import updated", f"Updated by ARTS {label}", changes))
         insert_rows(
             FlightChange, ["flight_id", "at", "actor_id", "action", "summary", "changes"], history
         )

@@ -17,9 +17,9 @@ and deletes always run with every check.
 
 from __future__ import annotations
 
-import json
 import operator
 from collections.abc import Iterable, Sequence
+from contextlib import contextmanager
 
 from django.db import IntegrityError, connection, models
 from django.utils import timezone
@@ -93,16 +93,12 @@ def insert_records(model, records: Iterable[dict], count: int | None = None) -> 
         objs = [model(**{**defaults, **record}) for record in records]
         model.objects.bulk_create(objs, batch_size=2000)
         return [obj.pk for obj in objs]
-    json_names = [f.attname for f in model._meta.concrete_fields if isinstance(f, models.JSONField)]
     pick = operator.itemgetter(*names)
     ids = allocate_ids(model, count)
 
     def rows():
         for pk, record in zip(ids, records, strict=True):
-            values = {**defaults, **record}
-            for name in json_names:
-                values[name] = json.dumps(values[name])
-            yield pk, *pick(values)
+            yield pk, *pick({**defaults, **record})
 
     insert_rows(model, [model._meta.pk.attname, *names], rows())
     return ids
@@ -136,36 +132,36 @@ def insert_rows(model, columns: list[str], rows: Iterable[tuple]) -> None:
         )
         return
     qn = connection.ops.quote_name
-    names = ", ".join(qn(column_of(model, c)) for c in columns)
+    fields = [field_of(model, c) for c in columns]
+    names = ", ".join(qn(f.column) for f in fields)
     batch_checked = connection.in_atomic_block and may_check_keys_in_batch()
     keys = [
         (pos, field)
-        for pos, field in enumerate(field_of(model, c) for c in columns)
+        for pos, field in enumerate(fields)
         if field.is_relation and field.db_constraint
     ]
-    pointed_at: list[set] = [set() for _ in keys]
+    picked: list = []
     with connection.cursor() as cursor:
         if batch_checked:
             cursor.execute("SET LOCAL session_replication_role = replica")
-        # The queued writer sends from a thread, so formatting rows here overlaps with the
-        # server writing them.
-        with cursor.cursor.copy(
-            f"COPY {qn(model._meta.db_table)} ({names}) FROM STDIN",
-            writer=QueuedLibpqWriter(cursor.cursor),
-        ) as copy:
+        with _copy_in(cursor, f"{qn(model._meta.db_table)} ({names})", fields) as copy:
             write = copy.write_row
             if batch_checked and keys:
+                # The foreign keys of each row, picked in one C call, for the check below.
+                pick = operator.itemgetter(*(pos for pos, _ in keys))
+                keep = picked.append
                 for row in rows:
                     write(row)
-                    for (pos, _), values in zip(keys, pointed_at, strict=True):
-                        values.add(row[pos])
+                    keep(pick(row))
             else:
                 for row in rows:
                     write(row)
         if batch_checked:
             cursor.execute("SET LOCAL session_replication_role = DEFAULT")
-            for (_, field), values in zip(keys, pointed_at, strict=True):
-                check_references(cursor, model, field, values)
+            if picked:
+                columns = list(zip(*picked, strict=True)) if len(keys) > 1 else [picked]
+                for (_, field), values in zip(keys, columns, strict=True):
+                    check_references(cursor, model, field, set(values))
 
 
 def check_references(cursor, model, field, wanted: set) -> None:
@@ -192,6 +188,37 @@ def check_references(cursor, model, field, wanted: set) -> None:
             f"{model._meta.db_table}.{field.column} points at no {target.model._meta.db_table} "
             f"row: {shown}"
         )
+
+
+# PostgreSQL binary type of each kind of Django field: binary COPY formats and parses rows
+# about three times faster than text (dates, times and numbers need no printing and parsing).
+# JSON values are given as Python objects, as to the ORM.
+BINARY_TYPES = {
+    "AutoField": "int4", "BigAutoField": "int8", "SmallAutoField": "int2",
+    "IntegerField": "int4", "PositiveIntegerField": "int4", "BigIntegerField": "int8",
+    "PositiveBigIntegerField": "int8", "SmallIntegerField": "int2",
+    "PositiveSmallIntegerField": "int2", "CharField": "text", "TextField": "text",
+    "SlugField": "text", "DateField": "date", "DateTimeField": "timestamptz",
+    "FloatField": "float8", "BooleanField": "bool", "JSONField": "jsonb",
+}  # fmt: skip
+
+
+@contextmanager
+def _copy_in(cursor, target: str, fields: list):
+    """COPY … FROM STDIN into `target`, in binary when every field's type is known. The queued
+    writer sends from a thread, so building rows here overlaps with the server writing them."""
+    types = [
+        BINARY_TYPES.get((f.target_field if f.is_relation else f).get_internal_type())
+        for f in fields
+    ]
+    binary = all(types)
+    with cursor.cursor.copy(
+        f"COPY {target} FROM STDIN" + (" (FORMAT BINARY)" if binary else ""),
+        writer=QueuedLibpqWriter(cursor.cursor),
+    ) as copy:
+        if binary:
+            copy.set_types(types)
+        yield copy
 
 
 _privilege: dict[tuple, bool] = {}
@@ -239,7 +266,7 @@ def update_rows(model, columns: list[str], rows: list[tuple]) -> None:
     with connection.cursor() as cursor:
         cursor.execute(f"DROP TABLE IF EXISTS {tmp}")
         cursor.execute(f"CREATE TEMP TABLE {tmp} ({defs}) ON COMMIT DROP")
-        with cursor.cursor.copy(f"COPY {tmp} FROM STDIN") as copy:
+        with _copy_in(cursor, tmp, [pk, *fields]) as copy:
             for row in rows:
                 copy.write_row(row)
         key = qn(pk.column)

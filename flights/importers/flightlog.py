@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
-import json
 import operator
 import re
 from collections import defaultdict
@@ -461,9 +460,9 @@ class FlightlogImporter(Importer):
                     if found:
                         flight_id = found[2][0]
                         break
-            plans.append(
-                (ref, legs, flight_id, self._flight_values(legs, operators, aircraft, types))
-            )
+            # A new flight's values are worked out while it is sent (new_records below).
+            values = self._flight_values(legs, operators, aircraft, types) if flight_id else None
+            plans.append((ref, legs, flight_id, values))
 
         existing_ids = [fid for _, _, fid, _ in plans if fid]
         compared = [
@@ -479,13 +478,13 @@ class FlightlogImporter(Importer):
         # appending to them costs less than inserting all over them.
         new_flights = sorted(
             (i for i, plan in enumerate(plans) if plan[2] is None),
-            key=lambda i: plans[i][3]["date"],
+            key=lambda i: plans[i][1][0].date,
         )
 
         def new_records():
             # Built while COPY sends the ones before: the database works while Python does.
             for i in new_flights:
-                ref, legs, _, values = plans[i]
+                ref, legs, _, _ = plans[i]
                 # A new flight's legs are all in the file, in flying order: its route is
                 # known now, so the flight is written once, complete.
                 yield {
@@ -493,7 +492,7 @@ class FlightlogImporter(Importer):
                     "status": "reported",
                     "created_by_id": run.started_by_id,
                     "updated_by_id": run.started_by_id,
-                    **values,
+                    **self._flight_values(legs, operators, aircraft, types),
                     **self._route(
                         [(leg.dep, leg.arr, leg.kind, self._distance(leg)) for leg in legs]
                     ),
@@ -615,13 +614,13 @@ class FlightlogImporter(Importer):
         # History: one entry per flight created or updated.
         history = []
         label = f"import #{run.pk} ({run.file_name or run.url})"[:200]
-        created_json = json.dumps({"import_run": run.pk})
+        created_note = {"import_run": run.pk}
         actor = run.started_by_id
         for flight_id in flight_ids:
             if flight_id in created_ids:
                 history.append(
                     (flight_id, now, actor, "imported", f"Created by flight-log {label}",
-                     created_json)
+                     created_note)
                 )  # fmt: skip
             elif flight_id in changed_flights or flight_id in touched or leg_changes.get(flight_id):
                 changes = {
@@ -631,7 +630,7 @@ class FlightlogImporter(Importer):
                 }
                 history.append(
                     (flight_id, now, actor, "import updated", f"Updated by flight-log {label}",
-                     json.dumps(changes))
+                     changes)
                 )  # fmt: skip
         insert_rows(
             FlightChange, ["flight_id", "at", "actor_id", "action", "summary", "changes"], history

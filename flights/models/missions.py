@@ -46,9 +46,10 @@ class Flight(models.Model):
     # The date is indexed with the id (flight_dash_date_id, PostgreSQL) and by the composite
     # indexes below; a plain index on it would only slow imports down.
     date = models.DateField(help_text="Departure date (UTC) of the first leg.")
-    external_ref = models.CharField(
+    # NULL, not "", when there is none: the unique constraint holds only among those that have
+    # one (the same for Leg.import_key).
+    external_ref = models.CharField(  # noqa: DJ001
         max_length=200,
-        unique=True,
         null=True,
         blank=True,
         help_text="Natural key from the source it was imported from, e.g. arts:3201.",
@@ -144,6 +145,8 @@ class Flight(models.Model):
             models.Index(fields=["callsign"], name="flight_callsign"),
         ]
         constraints = [
+            # A constraint, not unique=True: no pattern index comes with it.
+            models.UniqueConstraint(fields=["external_ref"], name="flight_unique_external_ref"),
             models.CheckConstraint(
                 condition=models.Q(pax_min__isnull=True)
                 | models.Q(pax_max__isnull=True)
@@ -294,9 +297,8 @@ class Leg(models.Model):
     passengers_basis = models.CharField(max_length=12, choices=Basis.choices, blank=True)
     source_url = models.URLField(max_length=500, blank=True)
     notes = models.TextField(blank=True)
-    import_key = models.CharField(
+    import_key = models.CharField(  # noqa: DJ001
         max_length=200,
-        unique=True,
         null=True,
         blank=True,
         editable=False,
@@ -309,9 +311,13 @@ class Leg(models.Model):
         ordering = ["flight", "sequence"]
         indexes = [
             models.Index(fields=["departure_airport", "date"]),
-            models.Index(fields=["arrival_airport", "date"]),
+            # flight_id included (PostgreSQL) for the airport pages' index-only scans.
+            models.Index(
+                fields=["arrival_airport", "date"], include=["flight"], name="leg_arrivals"
+            ),
         ]
         constraints = [
+            models.UniqueConstraint(fields=["import_key"], name="leg_unique_import_key"),
             models.UniqueConstraint(
                 fields=["flight", "sequence"],
                 name="leg_unique_sequence_per_flight",
