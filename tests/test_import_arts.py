@@ -7,7 +7,7 @@ import pytest
 from django.apps import apps
 from django.db import connection, models
 
-from flights.importers import import_path
+from flights.importers import arts, import_path
 from flights.models import CitizenshipCount, Flight, FlightChange, PassengerSegment
 from tests.factories import SAMPLES
 
@@ -106,7 +106,11 @@ def test_importing_the_sample_twice_changes_nothing():
     assert FlightChange.objects.count() == history
 
 
-def test_a_changed_file_updates_the_counts_and_drops_segments_it_no_longer_lists(tmp_path):
+@pytest.mark.parametrize("batch", [2000, 1], ids=["one batch", "a batch per mission"])
+def test_a_changed_file_updates_the_counts_and_drops_segments_it_no_longer_lists(
+    tmp_path, monkeypatch, batch
+):
+    monkeypatch.setattr(arts, "MISSIONS_PER_BATCH", batch)
     import_path("arts", SAMPLE)
     rows = [r for r in sample_rows() if not (r["MissionID"] == "3203" and r["PULOC"] == "KHRL")]
 

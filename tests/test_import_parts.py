@@ -13,7 +13,7 @@ from django.core.files.base import ContentFile
 from django.db import IntegrityError, connection, transaction
 from django.urls import reverse
 
-from flights.importers import bulk, import_path, parallel, summary
+from flights.importers import arts, bulk, import_path, parallel, summary
 from flights.models import Airport, Flight, ImportRun, Leg, Source
 from tests.factories import SAMPLES
 from tracker.celery import app
@@ -107,12 +107,15 @@ def read_in_one_piece(path, settings):
     return result
 
 
-def test_a_file_read_in_parts_gives_what_one_process_gives(tmp_path, settings, parts_spy):
+def test_a_file_read_in_parts_gives_what_one_process_gives(
+    tmp_path, settings, monkeypatch, parts_spy
+):
     path = big_arts_file(tmp_path)
     expected, expected_rows = read_in_one_piece(path, settings)
     assert expected["rejected"] > 0 and len(expected["warnings"]) == 1
 
     settings.IMPORT_READ_PROCESSES = 3
+    monkeypatch.setattr(arts, "MISSIONS_PER_BATCH", 7)  # and written in many batches
     result = summary(import_path("arts", path))
 
     assert parts_spy == [True]

@@ -69,6 +69,7 @@ NO_COUNTRY = "(not given)"
 # Counters of a segment: people, removals, transfers, juveniles, struck.
 PEOPLE, REMOVALS, TRANSFERS, JUVENILES, STRUCK = range(5)
 SEGMENT_FIELDS = ("people", "removals", "transfers", "juveniles", "struck")
+MISSIONS_PER_BATCH = 2000  # about 60,000 citizenship counts
 # What a mission sets on its flight (ArtsImporter._flight_values), compared on a re-import.
 FLIGHT_FIELDS = (
     "date", "callsign", "kind", "pax_count", "pax_min", "pax_max", "pax_basis", "pax_method",
@@ -250,6 +251,8 @@ class ArtsImporter(Importer):
                     ours[5].update(seg[5])
 
     def finish_reading(self) -> None:
+        # The caches hold every segment: let the write free them batch by batch.
+        self._segments, self._flags, self._countries = {}, {}, {}
         for mid, line in sorted(self.conflicts.items(), key=lambda item: item[1]):
             self.report.warn(
                 f"line {line}: mission {mid} has another date or number than on line "
@@ -339,9 +342,21 @@ class ArtsImporter(Importer):
         flight_of = {ref: row[0] for ref, row in stored.items()}
         flight_of.update(zip(new_refs, created, strict=True))
 
-        seg_changed = self._write_segments(
-            flight_of, refs, [row[0] for row in stored.values()], codes, counts
-        )
+        # Segments and counts go in batches of missions, each batch's stored rows read and its
+        # aggregates dropped as it is written: memory stays flat however big the file.
+        seg_changed: set[int] = set()
+        stored_ids = {row[0] for row in stored.values()}
+        for part in chunks(list(refs.items()), MISSIONS_PER_BATCH):
+            part_refs = dict(part)
+            seg_changed |= self._write_segments(
+                flight_of,
+                part_refs,
+                [flight_of[ref] for ref in part_refs if flight_of[ref] in stored_ids],
+                codes,
+                counts,
+            )
+            for mid in part_refs.values():
+                del self.missions[mid]
 
         source, made = Source.objects.get_or_create(
             kind=run.source_kind or SourceKind.FOIA,
@@ -461,9 +476,8 @@ class ArtsImporter(Importer):
             PassengerSegment, ["flight_id", "pickup_id", "dropoff_id", *SEGMENT_FIELDS], new_rows
         )
         update_rows(PassengerSegment, list(SEGMENT_FIELDS), update)
-        counts["passenger_segments"].update(
-            created=len(new_rows), updated=len(update), deleted=len(stale)
-        )
+        for name, n in (("created", new_rows), ("updated", update), ("deleted", stale)):
+            counts["passenger_segments"][name] += len(n)
 
         segment_id = {key: row[0] for key, row in existing.items() if key in wanted}
         old_counts = {
@@ -501,9 +515,9 @@ class ArtsImporter(Importer):
             CitizenshipCount, ["segment_id", "reported_name", "country_id", "people"], new_c
         )
         update_rows(CitizenshipCount, ["country_id", "people"], update_c)
-        counts["citizenship_counts"].update(
-            created=len(new_c), updated=len(update_c), unchanged=unchanged, deleted=len(stale_c)
-        )
+        for name, n in (("created", new_c), ("updated", update_c), ("deleted", stale_c)):
+            counts["citizenship_counts"][name] += len(n)
+        counts["citizenship_counts"]["unchanged"] += unchanged
         return changed_flights
 
 
