@@ -14,6 +14,9 @@ class Command(BaseCommand):
         "Import a flight log or ARTS file synchronously and print a summary. Exits 0 when the "
         "file was read (even with rejected rows), 1 with a one-line reason when it could not be."
     )
+    # The command runs what a worker runs, and workers run no system checks either: they would
+    # import every view (and Plotly) first, a quarter of a second per import.
+    requires_system_checks = []
 
     def add_arguments(self, parser):
         parser.add_argument("--format", required=True, choices=FORMATS)
