@@ -136,9 +136,12 @@ class ArtsImporter(Importer):
         for name in ("R-T", "Juvenile", "StrikeFromList", "CountryOfCitizenship"):
             if self.pos[name] is None:
                 self.report.warn(f"no {name} column: counted as not given")
-        self.width = max(index.values()) + 1
-        # Absent optional columns read as an always-empty extra cell.
-        blank = self.width
+        # Only the first `fields` cells of a row are read (fields_read); an absent optional
+        # column reads an always-empty cell added after them and the rest of the line.
+        self.fields = max(p for p in self.pos.values() if p is not None) + 1
+        missing = any(p is None for p in self.pos.values())
+        blank = self.fields + 1
+        self.width = blank + 1 if missing else self.fields
         self._seg_pos = [self.pos[n] for n in ("MissionID", "MissionDate", "PULOC", "DropLoc")]
         self._flag_pos = [
             blank if self.pos[n] is None else self.pos[n]
@@ -152,9 +155,12 @@ class ArtsImporter(Importer):
         self._segment_key = operator.itemgetter(*self._seg_pos)
         self._flag_key = operator.itemgetter(*self._flag_pos)
 
+    def fields_read(self) -> int:
+        return self.fields
+
     def row(self, line: int, cells: list[str]) -> None:
-        if len(cells) <= self.width:
-            cells = cells + [""] * (self.width + 1 - len(cells))
+        if len(cells) < self.width:
+            cells = cells + [""] * (self.width - len(cells))
         key = self._segment_key(cells)
         segment = self._segments.get(key)
         if segment is None:

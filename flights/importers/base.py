@@ -20,6 +20,7 @@ import logging
 import re
 import time
 from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 from celery.exceptions import SoftTimeLimitExceeded
@@ -113,7 +114,14 @@ def check_readable(path: Path) -> None:
 
 
 class CsvFile:
-    """Rows of a CSV file as (line number, cells), header first, in one encoding."""
+    """A CSV file in one encoding: its header, then its rows as (line number, cells, error).
+
+    `fields`, when given, is how many leading cells of a row the reader looks at: a line
+    without quotes is then split only that far (its last cell holds the rest of the line), so
+    the 18 columns ARTS never reads are not cut apart a million times. A line with a quote
+    character, a NUL or a huge field goes through the csv module as a whole record (with the
+    lines that continue it), cut to the same shape.
+    """
 
     def __init__(self, path: Path, encoding: str):
         self.path = path
@@ -123,11 +131,15 @@ class CsvFile:
         self.delimiter = ","
         self.ended = False  # a part read to its PART_END (see part_rows)
 
-    def rows(self) -> Iterator[tuple[int, list[str] | None, str]]:
-        """Yield (line, cells, error); blank lines are skipped, a malformed line has cells None."""
+    def _text(self, raw):
         errors = "strict" if self.encoding.startswith("utf-8") else "replace"
+        return io.TextIOWrapper(raw, encoding=self.encoding, errors=errors, newline="")
+
+    @contextmanager
+    def lines(self) -> Iterator[Iterator[str]]:
+        """Read the header (blank lines before it are skipped) and give the lines after it."""
         with open(self.path, "rb") as raw:
-            text = io.TextIOWrapper(raw, encoding=self.encoding, errors=errors, newline="")
+            text = self._text(raw)
             skipped = 0
             first = ""
             for first in text:
@@ -137,32 +149,33 @@ class CsvFile:
             else:
                 raise ImportFailed("the file is empty")
             self.delimiter = sniff_delimiter(first)
-            reader = csv.reader(_chain(first, text), delimiter=self.delimiter)
-            offset = skipped
+            reader = csv.reader(itertools.chain([first], text), delimiter=self.delimiter)
             try:
                 self.header = [cell.strip() for cell in next(reader)]
             except csv.Error as exc:
                 raise ImportFailed(
-                    f"line {offset + 1}: the header cannot be read ({exc})"
+                    f"line {skipped + 1}: the header cannot be read ({exc})"
                 ) from None
-            self.header_line = offset + reader.line_num
-            yield from _records(reader, offset)
+            self.header_line = skipped + reader.line_num
+            yield text
+
+    def rows(self, lines: Iterator[str], fields: int = 0):
+        """(line, cells, error) of every record after the header (see lines())."""
+        return _records(lines, self.header_line, self.delimiter, fields)
 
     def part_rows(
-        self, start: int, end: int, lines_before: int, delimiter: str, last: bool
+        self, start: int, end: int, lines_before: int, last: bool, fields: int = 0
     ) -> Iterator[tuple[int, list[str] | None, str]]:
         """rows() of the bytes [start, end) of the file, which hold no header and begin on line
         `lines_before` + 1. Unless this is the `last` part, a PART_END line is read after its
         bytes; `ended` tells whether it came back as a record of its own, that is whether the
         part ends between two records (see parallel.py)."""
-        errors = "strict" if self.encoding.startswith("utf-8") else "replace"
         with open(self.path, "rb") as raw:
             raw.seek(start)
-            part = io.BufferedReader(_Slice(raw, end), buffer_size=1 << 20)
-            text = io.TextIOWrapper(part, encoding=self.encoding, errors=errors, newline="")
+            text = self._text(io.BufferedReader(_Slice(raw, end), buffer_size=1 << 20))
             lines = text if last else itertools.chain(text, [PART_END + "\n"])
             self.ended = last
-            yield from _records(csv.reader(lines, delimiter=delimiter), lines_before, self)
+            yield from _records(lines, lines_before, self.delimiter, fields, self)
 
 
 # A line no CSV file holds: when it comes back as a row of its own, the part before it ended
@@ -170,29 +183,40 @@ class CsvFile:
 PART_END = "\u2063part-end-8f3b1c\u2063"
 
 
-def _records(reader, offset: int, part=None) -> Iterator[tuple[int, list[str] | None, str]]:
-    """(line, cells, error) of each record `reader` reads; `offset` lines came before.
-    Reading a `part`, a PART_END record ends it and marks the part `ended`."""
-    prev = reader.line_num
-    while True:
-        try:
-            for cells in reader:
-                line = offset + prev + 1
-                prev = reader.line_num
-                if not cells or not cells[0].strip():
-                    # Blank unless some cell holds more than spaces; the last cell is the
-                    # likeliest to, and cheaper to look at than all of them.
-                    if not cells or not (cells[-1].strip() or "".join(cells).strip()):
-                        continue
-                elif part is not None and len(cells) == 1 and cells[0] == PART_END:
-                    part.ended = True
-                    return
-                yield line, cells, ""
+def _records(
+    lines: Iterator[str], offset: int, delimiter: str, fields: int = 0, part=None
+) -> Iterator[tuple[int, list[str] | None, str]]:
+    """(line, cells, error) of each record in `lines`, which `offset` lines came before; the
+    same records, line numbers and errors as csv.reader over `lines` gives. Blank records are
+    skipped. Reading a `part`, a PART_END record ends it and marks the part `ended`."""
+    limit = csv.field_size_limit()
+    split = fields if fields > 0 else -1
+    line = offset
+    for text in lines:
+        line += 1
+        start = line
+        if '"' in text or "\x00" in text or len(text) > limit:
+            reader = csv.reader(itertools.chain([text], lines), delimiter=delimiter)
+            try:
+                cells = next(reader)
+            except csv.Error as exc:
+                line += max(reader.line_num - 1, 0)
+                yield start, None, str(exc)
+                continue
+            line += reader.line_num - 1
+            if not cells or not any(cell.strip() for cell in cells):
+                continue
+            if fields > 0:
+                cells = cells[: fields + 1]
+        else:
+            body = text.rstrip("\r\n")
+            cells = body.split(delimiter, split)
+            if not cells[0].strip() and not body.replace(delimiter, "").strip():
+                continue
+        if part is not None and len(cells) == 1 and cells[0] == PART_END:
+            part.ended = True
             return
-        except csv.Error as exc:
-            line = offset + prev + 1
-            prev = reader.line_num
-            yield line, None, str(exc)
+        yield start, cells, ""
 
 
 class _Slice(io.RawIOBase):
@@ -212,11 +236,6 @@ class _Slice(io.RawIOBase):
         buffer[: len(data)] = data
         self.left -= len(data)
         return len(data)
-
-
-def _chain(first: str, rest):
-    yield first
-    yield from rest
 
 
 class AirportCodes:
@@ -378,15 +397,17 @@ class Importer:
         if processes > 1 and read_in_parts(self, path, encoding, processes):
             return
         source = CsvFile(path, encoding)
-        rows = source.rows()
-        first = next(rows, None)
-        self.check_header(source)
-        if first is None:
+        with source.lines() as lines:
+            self.check_header(source)
+            self.consume(source.rows(lines, self.fields_read()))
+        if not self.report.rows:
             self.report.warn("the file has a header but no rows")
-        else:
-            self.consume(itertools.chain([first], rows))
         self.report.flush()
         self.finish_reading()
+
+    def fields_read(self) -> int:
+        """How many leading cells of a row row() reads (0: all of them); see CsvFile."""
+        return 0
 
     def consume(self, rows) -> None:
         """Count and check every (line, cells, error) of `rows`, saving progress as it goes."""

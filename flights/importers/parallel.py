@@ -140,10 +140,9 @@ def read_in_parts(importer, path: Path, encoding: str, processes: int) -> bool:
     if len(parts) < 2:
         return False
     source = CsvFile(path, encoding)
-    rows = source.rows()
-    first = next(rows, None)  # reads the header (a UnicodeDecodeError goes to the caller)
-    rows.close()
-    if first is None or source.header_line != parts[0].lines_before:
+    with source.lines():  # reads the header (a UnicodeDecodeError goes to the caller)
+        pass
+    if source.header_line != parts[0].lines_before:
         return False
     importer.check_header(source)
 
@@ -203,8 +202,8 @@ def _child(importer, source: CsvFile, part: Part, last: bool, write_fd: int) -> 
         report = PartReport(importer.report.run, send)
         report.column_names = importer.report.column_names
         importer.report = report
-        rows = source.part_rows(part.start, part.end, part.lines_before, source.delimiter, last)
-        importer.consume(rows)
+        fields = importer.fields_read()
+        importer.consume(source.part_rows(part.start, part.end, part.lines_before, last, fields))
         report.flush()
         counts = (report.rows, report.accepted, report.duplicates, report.rejected)
         send(("done", importer.part_state(), counts, report.all_warnings(), source.ended))
