@@ -240,3 +240,27 @@ def test_a_real_worker_reads_an_uploaded_file_in_parts(client, tmp_path, setting
     assert parts_spy == [True]
     assert summary(run) == expected
     assert stored() == expected_rows
+
+
+@pytest.mark.parametrize("processes", [1, 3], ids=["one reader", "three readers"])
+def test_a_file_read_and_written_in_passes_gives_what_one_pass_gives(
+    tmp_path, settings, monkeypatch, parts_spy, processes
+):
+    path = big_arts_file(tmp_path)
+    expected, expected_rows = read_in_one_piece(path, settings)
+    passes = []
+    begin = arts.ArtsImporter.begin_pass
+    monkeypatch.setattr(
+        arts.ArtsImporter,
+        "begin_pass",
+        lambda self, number, count: (passes.append((number, count)), begin(self, number, count)),
+    )
+    settings.IMPORT_READ_PROCESSES = processes
+    settings.IMPORT_ARTS_PASS_BYTES = path.stat().st_size // 3 + 1
+    monkeypatch.setattr(arts, "MISSIONS_PER_BATCH", 7)
+
+    result = summary(import_path("arts", path))
+
+    assert passes == [(0, 3), (1, 3), (2, 3)]
+    assert result == expected
+    assert stored() == expected_rows

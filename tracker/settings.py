@@ -250,6 +250,9 @@ IMPORT_MAX_ATTEMPTS = env_int("IMPORT_MAX_ATTEMPTS", 2, minimum=1)
 IMPORT_FEED_TIMEOUT = env_int("IMPORT_FEED_TIMEOUT", 60, minimum=1)
 # Processes that read one big ARTS file (32 MB or more) in parts; 1 reads every file in one.
 IMPORT_READ_PROCESSES = env_int("IMPORT_READ_PROCESSES", min(os.cpu_count() or 1, 4), minimum=1)
+# An ARTS file is read and written in one pass per this many bytes (each pass holds only its
+# share of the missions), so a worker's memory does not grow with the file.
+IMPORT_ARTS_PASS_BYTES = env_int("IMPORT_ARTS_PASS_BYTES", 256 * 1024 * 1024, minimum=1024)
 PHOTO_MAX_UPLOAD_BYTES = env_int("PHOTO_MAX_UPLOAD_BYTES", 10 * 1024 * 1024, minimum=1)
 SIGHTING_MAX_PHOTOS = env_int("SIGHTING_MAX_PHOTOS", 5, minimum=1)
 FILE_UPLOAD_MAX_MEMORY_SIZE = 2 * 1024 * 1024

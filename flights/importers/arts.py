@@ -11,9 +11,11 @@ from __future__ import annotations
 import csv
 import datetime as dt
 import operator
+import zlib
 from collections import Counter
 from pathlib import Path
 
+from django.conf import settings
 from django.utils import timezone
 
 from flights.choices import Basis, FlightKind, SourceKind
@@ -66,6 +68,8 @@ BOOLEANS = {
     "Y": True, "N": False, "y": True, "n": False, "1": True, "0": False,
 }  # fmt: skip
 NO_COUNTRY = "(not given)"
+# A valid row of a mission that another pass gathers (ArtsImporter.passes).
+ELSEWHERE = object()
 # Counters of a segment: people, removals, transfers, juveniles, struck.
 PEOPLE, REMOVALS, TRANSFERS, JUVENILES, STRUCK = range(5)
 SEGMENT_FIELDS = ("people", "removals", "transfers", "juveniles", "struck")
@@ -121,14 +125,28 @@ class ArtsImporter(Importer):
     parallel = True
 
     def reset(self) -> None:
+        self.forget_missions()
+        # mission id → (the first line that gave it another date or number, its first line)
+        self.conflicts: dict[str, tuple[int, int]] = {}
+        self.unknown: Counter = Counter()  # country spellings we have no code for → people
+        self.source = None
+
+    def forget_missions(self) -> None:
         self.missions: dict[str, Mission] = {}
-        # mission id → the first line that gave it another date or number than its first line
-        self.conflicts: dict[str, int] = {}
         # Rows repeat the same few values endlessly: each distinct (mission, date, pickup,
         # drop-off) and each distinct (R-T, Juvenile, StrikeFromList) is validated once.
-        self._segments: dict[tuple, list | tuple] = {}
+        self._segments: dict[tuple, list | tuple | object] = {}
         self._flags: dict[tuple, tuple] = {}
         self._countries: dict[str, str] = {}
+
+    def passes(self, path: Path) -> int:
+        """Memory follows the missions a file holds, so a big file is read in several passes,
+        each gathering and writing only the missions whose id hashes to it."""
+        return max(1, -(-path.stat().st_size // settings.IMPORT_ARTS_PASS_BYTES))
+
+    def begin_pass(self, number: int, count: int) -> None:
+        super().begin_pass(number, count)
+        self.forget_missions()
 
     def start(self, index: dict[str, int]) -> None:
         super().start(index)
@@ -177,6 +195,9 @@ class ArtsImporter(Importer):
                 errors += flags[0]
             self.report.reject(line, errors)
             return
+        if segment is ELSEWHERE:
+            self.report.accepted += 1
+            return
         removal, juvenile, struck = flags
         segment[PEOPLE] += 1
         if struck:
@@ -218,12 +239,16 @@ class ArtsImporter(Importer):
             ends.append(pk)
         if errors:
             return tuple(errors)
+        if self.pass_count > 1 and zlib.crc32(raw_id.encode()) % self.pass_count != (
+            self.pass_number
+        ):
+            return ELSEWHERE
         number = cells[self._number_pos].strip() if self._number_pos is not None else ""
         mission = self.missions.get(raw_id)
         if mission is None:
             mission = self.missions[raw_id] = Mission(number, day, line)
         elif mission.date != day or mission.number != number:
-            self.conflicts.setdefault(raw_id, line)
+            self.conflicts.setdefault(raw_id, (line, mission.line))
         pair = (ends[0], ends[1])
         segment = mission.segments.get(pair)
         if segment is None:
@@ -244,9 +269,9 @@ class ArtsImporter(Importer):
                     self.conflicts.setdefault(mid, conflicts[mid])
                 continue
             if mine.date != theirs.date or mine.number != theirs.number:
-                self.conflicts.setdefault(mid, theirs.line)
+                self.conflicts.setdefault(mid, (theirs.line, mine.line))
             elif mid in conflicts:
-                self.conflicts.setdefault(mid, conflicts[mid])
+                self.conflicts.setdefault(mid, (conflicts[mid][0], mine.line))
             for pair, seg in theirs.segments.items():
                 ours = mine.segments.get(pair)
                 if ours is None:
@@ -259,10 +284,16 @@ class ArtsImporter(Importer):
     def finish_reading(self) -> None:
         # The caches hold every segment: let the write free them batch by batch.
         self._segments, self._flags, self._countries = {}, {}, {}
-        for mid, line in sorted(self.conflicts.items(), key=lambda item: item[1]):
+
+    def finish_writing(self) -> None:
+        for mid, (line, first) in sorted(self.conflicts.items(), key=lambda item: item[1]):
             self.report.warn(
                 f"line {line}: mission {mid} has another date or number than on line "
-                f"{self.missions[mid].line}; the first is kept"
+                f"{first}; the first is kept"
+            )
+        for name, n in sorted(self.unknown.items()):
+            self.report.warn(
+                f'unknown country spelling "{clip(name, 80)}" ({n} people): kept as written'
             )
 
     def _check_flags(self, fkey: tuple) -> tuple:
@@ -306,7 +337,7 @@ class ArtsImporter(Importer):
             if not mission.segments:
                 del self.missions[mid]
         codes = country_codes()
-        self._warn_unknown_countries(codes)
+        self._count_unknown_countries(codes)
 
         refs = {f"arts:{mid}": mid for mid in self.missions}
         stored = {
@@ -364,13 +395,15 @@ class ArtsImporter(Importer):
             for mid in part_refs.values():
                 del self.missions[mid]
 
-        source, made = Source.objects.get_or_create(
-            kind=run.source_kind or SourceKind.FOIA,
-            title=f"ICE ARTS passenger records: {run.file_name or run.url or run.pk}"[:300],
-            url=run.url if len(run.url) <= 500 else "",
-            defaults={"publisher": "U.S. Immigration and Customs Enforcement (FOIA release)"},
-        )
-        counts["sources"]["created" if made else "unchanged"] += 1
+        if self.source is None:  # once, whatever the passes
+            self.source, made = Source.objects.get_or_create(
+                kind=run.source_kind or SourceKind.FOIA,
+                title=f"ICE ARTS passenger records: {run.file_name or run.url or run.pk}"[:300],
+                url=run.url if len(run.url) <= 500 else "",
+                defaults={"publisher": "U.S. Immigration and Customs Enforcement (FOIA release)"},
+            )
+            counts["sources"]["created" if made else "unchanged"] += 1
+        source = self.source
         stored_ids = sorted(row[0] for row in stored.values())
         linked = {
             flight_id
@@ -401,17 +434,12 @@ class ArtsImporter(Importer):
         counts["flights"]["unchanged"] = len(flight_of) - len(history)
         return counts
 
-    def _warn_unknown_countries(self, codes: dict[str, str]) -> None:
-        unknown: Counter = Counter()
+    def _count_unknown_countries(self, codes: dict[str, str]) -> None:
         for mission in self.missions.values():
             for segment in mission.segments.values():
                 for name, n in segment[5].items():
                     if name != NO_COUNTRY and name not in codes:
-                        unknown[name] += n
-        for name, n in sorted(unknown.items()):
-            self.report.warn(
-                f'unknown country spelling "{clip(name, 80)}" ({n} people): kept as written'
-            )
+                        self.unknown[name] += n
 
     def _flight_values(self, mission: Mission) -> dict:
         flew = Counter()

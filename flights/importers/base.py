@@ -332,6 +332,15 @@ class Report:
         if len(self._pending) >= REJECT_BATCH:
             self.flush()
 
+    def add_rejected(self, rows: list[tuple[int, str, str, str]]) -> None:
+        """Rejected rows already counted and clipped elsewhere (a reading process)."""
+        self._pending += [
+            RejectedRow(run=self.run, line=line, column=column, value=value, message=message)
+            for line, column, value, message in rows
+        ]
+        if len(self._pending) >= REJECT_BATCH:
+            self.flush()
+
     def flush(self) -> None:
         if self._pending:
             RejectedRow.objects.bulk_create(self._pending)
@@ -353,6 +362,34 @@ class Report:
         return list(self.warnings)
 
 
+class QuietReport(Report):
+    """The report of a pass after the first: everything was counted and reported already."""
+
+    def reject(self, line, errors) -> None:
+        self.rejected += 1
+
+    def warn(self, message: str) -> None:
+        pass
+
+    def add_rejected(self, rows) -> None:
+        pass
+
+    def flush(self) -> None:
+        pass
+
+    def progress(self) -> None:
+        pass
+
+
+def add_counts(total: dict, more: dict) -> dict:
+    """Sum two `objects` summaries ({kind: {created: n, ...}})."""
+    for kind, numbers in more.items():
+        for name, n in numbers.items():
+            total.setdefault(kind, {}).setdefault(name, 0)
+            total[kind][name] += n
+    return total
+
+
 class Importer:
     """One data source: `columns` (canonical name → aliases), `required`, `row()`, `write()`."""
 
@@ -362,8 +399,9 @@ class Importer:
 
     def __init__(self, run: ImportRun, report: Report):
         self.run = run
-        self.report = report
+        self.report = self.main_report = report
         self.airports = AirportCodes()
+        self.pass_number, self.pass_count = 0, 1
 
     def reset(self) -> None:
         """Forget everything read so far (the file is read again in another encoding)."""
@@ -375,7 +413,20 @@ class Importer:
         raise NotImplementedError
 
     def finish_reading(self) -> None:
-        """Called once after the last row, before the write transaction."""
+        """Called after the last row of each pass, before its write."""
+
+    def passes(self, path: Path) -> int:
+        """How many times the file is read and written (see ArtsImporter.passes)."""
+        return 1
+
+    def begin_pass(self, number: int, count: int) -> None:
+        """Before reading the file for pass `number` of `count`: rows, rejected rows and
+        warnings are reported in pass 0 only, later passes only gather what they write."""
+        self.pass_number, self.pass_count = number, count
+        self.report = QuietReport(self.run) if number else self.main_report
+
+    def finish_writing(self) -> None:
+        """Called once after the last pass's write, inside the write transaction."""
 
     # Importers whose reading state merges (parallel = True) may read big files in parts.
     parallel = False
@@ -520,8 +571,10 @@ def _execute(run: ImportRun, importer_class: type[Importer], path: Path | None) 
         run.rows_total = max(count_lines(path) - 1, 0)
         run.save(update_fields=["rows_total"])
         importer = importer_class(run, report)
+        passes = importer.passes(path)
         for encoding in ("utf-8-sig", "cp1252"):
             try:
+                importer.begin_pass(0, passes)
                 importer.read(path, encoding)
                 break
             except UnicodeDecodeError:
@@ -533,6 +586,14 @@ def _execute(run: ImportRun, importer_class: type[Importer], path: Path | None) 
         )
         with transaction.atomic():
             objects = importer.write()
+            # A file too big to hold at once: later passes read it again for their share,
+            # inside the same transaction, so the run still stores all of it or nothing.
+            for number in range(1, passes):
+                importer.begin_pass(number, passes)
+                importer.read(path, encoding)
+                objects = add_counts(objects, importer.write())
+            importer.report = report
+            importer.finish_writing()
             transaction.on_commit(bump_data_version)
     except ImportFailed as exc:
         return _finish(run, report, ImportStatus.FAILED, objects, str(exc))

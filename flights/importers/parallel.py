@@ -23,8 +23,6 @@ import time
 from dataclasses import dataclass
 from pathlib import Path
 
-from flights.models import RejectedRow
-
 from .base import CsvFile, Report, clip
 
 MIN_BYTES = 32 * 1024 * 1024  # smaller files read faster than processes start
@@ -236,12 +234,7 @@ def _collect(report: Report, children: dict, count: int) -> list[tuple]:
                 continue
             kind = message[0]
             if kind == "rejects":
-                for line, column, value, text in message[1]:
-                    report._pending.append(
-                        RejectedRow(run=report.run, line=line, column=column, value=value,
-                                    message=text)
-                    )  # fmt: skip
-                report.flush()
+                report.add_rejected(message[1])
             elif kind == "rows":
                 done_rows[number] = message[1]
             else:  # done, decode or error: the child's last message
