@@ -56,3 +56,33 @@ def make_flight(
     FlightSource.objects.create(flight=flight, source=source or make_source())
     flight.refresh_route()
     return flight
+
+
+def upload_on_a_real_worker(client, fmt: str, name: str, content: bytes):
+    """Upload a file in the admin as a superuser while a real Celery worker (on the test broker)
+    runs; return the import run once it has finished (or after 30 s)."""
+    import time
+
+    from celery.contrib.testing.worker import start_worker
+    from django.contrib.auth.models import User
+    from django.core.files.base import ContentFile
+    from django.urls import reverse
+
+    from flights.models import ImportRun
+    from tracker.celery import app
+
+    app.control.purge()
+    client.force_login(User.objects.create_superuser("root", "r@example.org", None))
+    with start_worker(app, pool="solo", perform_ping_check=False, loglevel="WARNING"):
+        response = client.post(
+            reverse("admin:flights_importrun_add"),
+            {"format": fmt, "file": ContentFile(content, name=name)},
+        )
+        assert response.status_code == 302
+        run = ImportRun.objects.get()
+        for _ in range(300):
+            run.refresh_from_db()
+            if run.is_finished:
+                break
+            time.sleep(0.1)
+    return run

@@ -3,20 +3,14 @@ process reading the whole file, and no row pointing at nothing."""
 
 import csv
 import datetime as dt
-import time
 
 import psycopg
 import pytest
-from celery.contrib.testing.worker import start_worker
-from django.contrib.auth.models import User
-from django.core.files.base import ContentFile
 from django.db import IntegrityError, connection, transaction
-from django.urls import reverse
 
 from flights.importers import arts, bulk, import_path, parallel, summary
 from flights.models import Airport, Flight, ImportRun, Leg, Source
-from tests.factories import SAMPLES
-from tracker.celery import app
+from tests.factories import SAMPLES, upload_on_a_real_worker
 
 pytestmark = pytest.mark.usefixtures("reference_data")
 DAY = dt.date(2024, 3, 30)
@@ -222,20 +216,8 @@ def test_a_real_worker_reads_an_uploaded_file_in_parts(client, tmp_path, setting
     expected, expected_rows = read_in_one_piece(path, settings)
     ImportRun.objects.all().delete()
     settings.IMPORT_READ_PROCESSES = 2
-    app.control.purge()
-    client.force_login(User.objects.create_superuser("root", "r@example.org", None))
-    with start_worker(app, pool="solo", perform_ping_check=False, loglevel="WARNING"):
-        response = client.post(
-            reverse("admin:flights_importrun_add"),
-            {"format": "arts", "file": ContentFile(path.read_bytes(), name="arts_big.csv")},
-        )
-        assert response.status_code == 302
-        run = ImportRun.objects.get()
-        for _ in range(300):
-            run.refresh_from_db()
-            if run.is_finished:
-                break
-            time.sleep(0.1)
+
+    run = upload_on_a_real_worker(client, "arts", "arts_big.csv", path.read_bytes())
 
     assert parts_spy == [True]
     assert summary(run) == expected

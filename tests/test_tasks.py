@@ -14,7 +14,6 @@ from pathlib import Path
 
 import pytest
 from django.conf import settings as django_settings
-from django.contrib.auth.models import User
 from django.core.files.base import ContentFile
 from django.db import connection
 from django.urls import reverse
@@ -24,7 +23,7 @@ from flights import tasks
 from flights.importers import reap_stale_runs, run_import
 from flights.importers.feeds import FeedError, FeedUnavailable, fetch_feed
 from flights.models import Flight, ImportFeed, ImportRun, Leg
-from tests.factories import SAMPLES
+from tests.factories import SAMPLES, upload_on_a_real_worker
 
 REPO = Path(__file__).resolve().parent.parent
 SAMPLE = SAMPLES / "flightlog_sample.csv"
@@ -315,24 +314,7 @@ def test_an_unreachable_feed_is_retryable():
 @pytest.mark.celery_worker
 @pytest.mark.django_db(transaction=True)
 def test_a_real_worker_runs_an_admin_upload_to_completion(client):
-    from celery.contrib.testing.worker import start_worker
-
-    from tracker.celery import app
-
-    app.control.purge()
-    client.force_login(User.objects.create_superuser("root", "r@example.org", None))
-    with start_worker(app, pool="solo", perform_ping_check=False, loglevel="WARNING"):
-        response = client.post(
-            reverse("admin:flights_importrun_add"),
-            {"format": "flightlog", "file": ContentFile(SAMPLE.read_bytes(), name="log.csv")},
-        )
-        assert response.status_code == 302
-        run = ImportRun.objects.get()
-        for _ in range(300):
-            run.refresh_from_db()
-            if run.is_finished:
-                break
-            time.sleep(0.1)
+    run = upload_on_a_real_worker(client, "flightlog", "log.csv", SAMPLE.read_bytes())
     assert (run.status, run.rows, run.accepted, run.duplicates, run.rejected) == (
         "rejects",
         15,
