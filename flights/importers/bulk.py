@@ -82,37 +82,27 @@ def insert_records(model, records: Iterable[dict], count: int | None = None) -> 
     `records` may be a generator when `count` says how many it yields: each record is then
     built while COPY sends the ones before, so Python and the database work at the same time.
     """
-    if count is None:
-        records = list(records)
-        count = len(records)
-    if not count:
-        return []
     defaults = new_row_defaults(model)
     names = list(defaults)
-    if not _postgres():
-        objs = [model(**{**defaults, **record}) for record in records]
-        model.objects.bulk_create(objs, batch_size=2000)
-        return [obj.pk for obj in objs]
     pick = operator.itemgetter(*names)
-    ids = allocate_ids(model, count)
-
-    def rows():
-        for pk, record in zip(ids, records, strict=True):
-            yield pk, *pick({**defaults, **record})
-
-    insert_rows(model, [model._meta.pk.attname, *names], rows())
-    return ids
+    rows = (pick({**defaults, **record}) for record in records)
+    return insert_rows_returning_ids(model, names, rows, count)
 
 
-def insert_rows_returning_ids(model, columns: list[str], rows: list[tuple]) -> list[int]:
-    """insert_rows() that returns the new rows' ids, in order."""
-    if not rows:
+def insert_rows_returning_ids(
+    model, columns: list[str], rows: Iterable[tuple], count: int | None = None
+) -> list[int]:
+    """insert_rows() that returns the new rows' ids, in order (`count`: as insert_records)."""
+    if count is None:
+        rows = list(rows)
+        count = len(rows)
+    if not count:
         return []
     if not _postgres():
         objs = [model(**dict(zip(columns, row, strict=True))) for row in rows]
         model.objects.bulk_create(objs, batch_size=2000)
         return [obj.pk for obj in objs]
-    ids = allocate_ids(model, len(rows))
+    ids = allocate_ids(model, count)
     insert_rows(
         model,
         [model._meta.pk.attname, *columns],
