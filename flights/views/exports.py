@@ -22,6 +22,7 @@ from django.views.decorators.http import require_safe
 from flights.api import params
 from flights.api.serialize import flight_dict, flights_for_output, leg_dict, legs_for_output
 from flights.exports import FLIGHTLOG_COLUMNS, flightlog_row
+from flights.spreadsheet import safe_cell
 
 CHUNK_SIZE = 2000
 # Exports read in time order, like a log; the API lists newest first.
@@ -69,8 +70,6 @@ LEG_PROVENANCE_COLUMNS = [
     "tracker_synthetic",
 ]
 LEG_COLUMNS = [*FLIGHTLOG_COLUMNS, *LEG_PROVENANCE_COLUMNS]
-# A spreadsheet runs a cell that starts with one of these as a formula.
-FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 
 
 class _Echo:
@@ -78,12 +77,6 @@ class _Echo:
 
     def write(self, value: str) -> str:
         return value
-
-
-def _spreadsheet_safe(value):
-    if isinstance(value, str) and value.startswith(FORMULA_START):
-        return "'" + value
-    return value
 
 
 def _joined(values: Iterable[str]) -> str:
@@ -123,7 +116,7 @@ def flight_csv_row(site: str, flight) -> list:
         _joined(s["url"] for s in data["sources"]),
         site + data["url"],
     ]
-    return ["" if value is None else _spreadsheet_safe(value) for value in row]
+    return ["" if value is None else safe_cell(value) for value in row]
 
 
 def leg_csv_row(leg) -> list:
