@@ -12,6 +12,7 @@ from django.core.exceptions import ValidationError
 from django.template.defaultfilters import filesizeformat
 from django.utils import timezone
 
+from flights.dates import window_error
 from flights.images import validate_and_strip
 from flights.models import (
     Aircraft,
@@ -211,6 +212,11 @@ class SightingForm(forms.ModelForm):
             if timezone.is_aware(local)
             else local
         )
+        # Checked on the wall-clock date first: converting year 1 or 9999 to UTC overflows.
+        problem = window_error(naive.date())
+        if problem:
+            self.add_error("when", problem)
+            return
         seen_at = naive.replace(tzinfo=zone).astimezone(dt.UTC)
         now = timezone.now()
         if seen_at > now + FUTURE_TOLERANCE:

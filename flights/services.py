@@ -13,6 +13,7 @@ from django.db import models, transaction
 from django.utils import timezone
 
 from flights.cache import bump_data_version
+from flights.dates import in_window, window_error
 from flights.choices import Basis, FlightKind, ReviewStatus, SourceKind
 from flights.models import (
     Aircraft,
@@ -93,6 +94,9 @@ def likely_matches(sightings: list[Sighting]) -> dict[int, Matches]:
     # PostgreSQL reads a few index ranges instead of every leg between the oldest and newest.
     leg_filter = models.Q(pk__in=[])
     sighting_filter = models.Q(pk__in=[])
+    # A time outside the date window (a row stored before the forms checked it) matches
+    # nothing: twelve hours around year 1 or 9999 is not even a datetime.
+    sightings = [s for s in sightings if in_window(s.seen_at.date())]
     for sighting in sightings:
         regs, calls = _identities(sighting)
         lo, hi = sighting.seen_at - MATCH_WINDOW, sighting.seen_at + MATCH_WINDOW
@@ -274,6 +278,15 @@ def _lock(sighting: Sighting, actor) -> Sighting:
     return locked
 
 
+def _require_in_window(sighting: Sighting) -> None:
+    """Approving would store a flight on the sighting's date; rejecting it stays possible."""
+    problem = window_error(sighting.seen_at.date())
+    if problem:
+        raise ModerationError(
+            f"Sighting #{sighting.pk} cannot be approved: {problem} Correct its time first."
+        )
+
+
 def _volunteer_source(sighting: Sighting) -> Source:
     # One source per sighting, titled without the volunteer's name.
     source, _ = Source.objects.get_or_create(
@@ -384,6 +397,7 @@ def attach_sighting(
         raise ModerationError(f"Leg {leg.pk} is not part of flight {flight.pk}.")
     with transaction.atomic():
         sighting = _lock(sighting, actor)
+        _require_in_window(sighting)
         flight = Flight.objects.select_for_update().get(pk=flight.pk)
         return _approve_into(sighting, flight, leg, actor, "sighting_attached", reason, verified)
 
@@ -398,6 +412,7 @@ def create_flight_from_sighting(
     """
     with transaction.atomic():
         sighting = _lock(sighting, actor)
+        _require_in_window(sighting)
         flight = Flight.objects.create(
             date=sighting.seen_at.date(),
             aircraft=sighting.aircraft,

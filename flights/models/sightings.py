@@ -153,7 +153,11 @@ class Sighting(models.Model):
         """
         from zoneinfo import ZoneInfo
 
-        return self.seen_at.astimezone(ZoneInfo(self.airport.tz or "UTC")).replace(tzinfo=None)
+        try:
+            local = self.seen_at.astimezone(ZoneInfo(self.airport.tz or "UTC"))
+        except OverflowError:
+            local = self.seen_at  # year 1 or 9999, stored before forms kept to the window
+        return local.replace(tzinfo=None)
 
     def people_summary(self) -> str:
         """The people figure in words with its method, e.g. "12–20 boarding (estimated ...)"."""
