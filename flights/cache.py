@@ -2,23 +2,38 @@
 
 Every cached value's key includes a data version; anything that writes flights, legs or
 sightings calls `bump_data_version()` (signals do it for ordinary saves; bulk writers such as
-importers call it once after committing). A Redis outage degrades to recomputing, never to an
-error page.
+importers call it once after committing). The version must be one every web process sees: with
+Redis it lives in Redis; with a process-local cache (the default local memory) it lives in the
+database, since a change made in one process never reaches another's memory, which would keep
+serving the page (or the error) it computed before. A Redis outage degrades to recomputing,
+never to an error page.
 """
 
+import functools
 import hashlib
 import logging
 import time
 from collections.abc import Callable
 from typing import Any
 
-from django.core.cache import cache
+from django.core.cache import cache, caches
+from django.core.cache.backends.dummy import DummyCache
+from django.core.cache.backends.locmem import LocMemCache
+from django.db import DatabaseError
+from django.http import QueryDict
+from django.utils.http import urlencode
 
 log = logging.getLogger(__name__)
 VERSION_KEY = "flights:data-version"
 
 
+def _process_local() -> bool:
+    return isinstance(caches["default"], LocMemCache | DummyCache)
+
+
 def data_version() -> str:
+    if _process_local():
+        return _database_version()
     try:
         version = cache.get(VERSION_KEY)
         if version is None:
@@ -32,10 +47,40 @@ def data_version() -> str:
 
 
 def bump_data_version() -> None:
+    if _process_local():
+        _bump_database_version()
+        return
     try:
         cache.set(VERSION_KEY, str(time.time_ns()), timeout=None)
     except Exception:  # noqa: BLE001
         log.warning("cache unavailable while bumping the data version", exc_info=True)
+
+
+def _database_version() -> str:
+    from flights.models import DataVersion
+
+    current = DataVersion.objects.filter(pk=1).values_list("value", flat=True)
+    try:
+        value = current.first()
+        if value is None:
+            _bump_database_version()
+            value = current.first()
+    except DatabaseError:
+        log.warning("database unavailable while reading the data version", exc_info=True)
+        return "nocache"
+    return str(value)
+
+
+def _bump_database_version() -> None:
+    from flights.models import DataVersion
+
+    # An upsert: the first writer creates the row, every later one replaces its value.
+    DataVersion.objects.bulk_create(
+        [DataVersion(pk=1, value=time.time_ns())],
+        update_conflicts=True,
+        unique_fields=["id"],
+        update_fields=["value"],
+    )
 
 
 def cached(name: str, params: Any, compute: Callable[[], Any], timeout: int | None = None) -> Any:
@@ -57,3 +102,41 @@ def cached(name: str, params: Any, compute: Callable[[], Any], timeout: int | No
         except Exception:  # noqa: BLE001
             log.warning("cache unavailable while writing %s", name, exc_info=True)
     return value
+
+
+# --- Page-cache keys ------------------------------------------------------------------------------
+
+# Query parameters a public page reads besides the filters; the filter names come from
+# flights.filters, so a filter added there is cached without a change here.
+PAGE_PARAMETERS = frozenset({"page", "page_size", "sort", "q", "code", "country", "cursor"})
+# A longer query string is served, never stored: no page needs one, and each would be a key.
+PAGE_KEY_MAX_QUERY = 512
+
+
+@functools.cache
+def known_parameters() -> frozenset[str]:
+    from flights import filters
+
+    names = set(PAGE_PARAMETERS)
+    # Whatever shape the filter definition takes (a Form's fields, a FilterSet's filters).
+    for value in vars(filters).values():
+        for attribute in ("base_fields", "base_filters"):
+            fields = getattr(value, attribute, None)
+            if isinstance(fields, dict):
+                names.update(fields)
+    return frozenset(names)
+
+
+def canonical_query(query: QueryDict) -> str | None:
+    """The query string in one canonical form (known names, sorted), or None: do not store.
+
+    `?utm=<random>` must not make a new cache entry per request, so a request carrying a
+    parameter no page reads is served fresh and never stored; known parameters in another
+    order, or repeated values in another order, share one entry.
+    """
+    known = known_parameters()
+    if any(name not in known for name in query):
+        return None
+    pairs = sorted((name, value) for name, values in query.lists() for value in values)
+    canonical = urlencode(pairs)
+    return canonical if len(canonical) <= PAGE_KEY_MAX_QUERY else None

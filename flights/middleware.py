@@ -11,6 +11,8 @@ from collections.abc import Callable
 
 from django.conf import settings
 from django.http import HttpRequest, HttpResponse
+from django.urls import Resolver404, resolve
+from django.utils.translation import gettext as _
 
 log = logging.getLogger(__name__)
 
@@ -28,6 +30,67 @@ class SecurityHeadersMiddleware:
         response.headers.setdefault("Referrer-Policy", settings.SECURE_REFERRER_POLICY)
         response.headers.setdefault("X-Frame-Options", settings.X_FRAME_OPTIONS)
         return response
+
+
+class RequestLimitsMiddleware:
+    """Refuse, before any view or form reads it, a request no page can serve.
+
+    - A NUL byte in the path or in a query-string name or value answers 400: PostgreSQL cannot
+      store or compare text holding one, so it would otherwise surface as a 500 deep in a view.
+    - A body larger than its route allows answers 413 before Django reads (and spools to disk)
+      any of it. Upload routes (`REQUEST_UPLOAD_BODY_LIMITS`, URL name to bytes) take large
+      bodies; every other route at most `REQUEST_MAX_BODY_BYTES` (docs/security.md, "Body
+      limits"). The proxy and gunicorn enforce the same limits in front (deploy/).
+    """
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]):
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        if self._has_nul(request):
+            return _plain(_("The address contains a NUL byte.\n"), 400)
+        length = _content_length(request)
+        if length is None:
+            return _plain(_("The Content-Length header is not a number.\n"), 400)
+        limit = body_limit(request) if length > settings.REQUEST_MAX_BODY_BYTES else None
+        if limit is not None and length > limit:
+            return _plain(
+                _("The request body is %(size)d bytes; this address accepts at most %(limit)d.\n")
+                % {"size": length, "limit": limit},
+                413,
+            )
+        return self.get_response(request)
+
+    @staticmethod
+    def _has_nul(request: HttpRequest) -> bool:
+        if "\x00" in request.path:
+            return True
+        return any(
+            "\x00" in key or any("\x00" in value for value in values)
+            for key, values in request.GET.lists()
+        )
+
+
+def _content_length(request: HttpRequest) -> int | None:
+    raw = request.META.get("CONTENT_LENGTH") or "0"
+    try:
+        value = int(raw)
+    except ValueError:
+        return None
+    return value if value >= 0 else None
+
+
+def body_limit(request: HttpRequest) -> int:
+    """The largest body this request's route accepts, in bytes."""
+    try:
+        match = resolve(request.path_info)
+    except Resolver404:
+        return settings.REQUEST_MAX_BODY_BYTES
+    return settings.REQUEST_UPLOAD_BODY_LIMITS.get(match.view_name, settings.REQUEST_MAX_BODY_BYTES)
+
+
+def _plain(text: str, status: int) -> HttpResponse:
+    return HttpResponse(text, status=status, content_type="text/plain; charset=utf-8")
 
 
 class DatabaseUnavailableMiddleware:
@@ -65,7 +128,8 @@ class AnonymousPageCacheMiddleware:
     """Serve anonymous GETs of public pages from the cache, keyed on the data version.
 
     Off unless PAGE_CACHE_SECONDS > 0. A stored page is only ever served for the same path and
-    query string and the same data version, so an import, an approved sighting or an admin edit
+    query parameters (known names only, in canonical order: flights.cache.canonical_query) and
+    the same data version, so an import, an approved sighting or an admin edit
     (anything that bumps the version) shows at once; the timeout bounds how stale a page whose
     content depends on the clock can get. Only responses that are the same for every anonymous
     visitor are stored: 200, not streamed, no Set-Cookie (so no CSRF token and no messages), no
@@ -84,12 +148,15 @@ class AnonymousPageCacheMiddleware:
             return self.get_response(request)
         from django.core.cache import cache
 
-        from flights.cache import data_version
+        from flights.cache import canonical_query, data_version
 
+        query = canonical_query(request.GET)
+        if query is None:
+            return self.get_response(request)
         version = data_version()
         if version == "nocache":
             return self.get_response(request)
-        key = self._key(request, version)
+        key = self._key(request, version, query)
         try:
             cached = cache.get(key)
         except Exception:  # noqa: BLE001 - the cache is an optimisation
@@ -118,8 +185,9 @@ class AnonymousPageCacheMiddleware:
         control = response.get("Cache-Control", "").lower()
         return not any(word in control for word in ("private", "no-store", "no-cache"))
 
-    def _key(self, request: HttpRequest, version: str) -> str:
+    def _key(self, request: HttpRequest, version: str, query: str) -> str:
         import hashlib
 
-        digest = hashlib.sha1(request.get_full_path().encode(), usedforsecurity=False).hexdigest()
+        path = f"{request.path}?{query}"
+        digest = hashlib.sha1(path.encode(), usedforsecurity=False).hexdigest()
         return f"{self.PREFIX}:{version}:{request.get_host()}:{digest}"

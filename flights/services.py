@@ -13,8 +13,8 @@ from django.db import models, transaction
 from django.utils import timezone
 
 from flights.cache import bump_data_version
-from flights.dates import in_window, window_error
 from flights.choices import Basis, FlightKind, ReviewStatus, SourceKind
+from flights.dates import in_window, window_error
 from flights.models import (
     Aircraft,
     Flight,

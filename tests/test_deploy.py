@@ -61,7 +61,7 @@ def settings_variables() -> set[str]:
 
 
 def test_compose_has_every_service(compose):
-    assert set(compose["services"]) == {"web", "worker", "beat", "postgres", "redis"}
+    assert set(compose["services"]) == {"web", "worker", "beat", "postgres", "redis", "cache"}
 
 
 def test_worker_and_beat_run_the_web_image_with_their_own_command(compose):
@@ -79,8 +79,31 @@ def test_app_services_get_every_variable_the_settings_require(compose, service):
     assert environment["DEBUG"] == "0"
     assert environment["DATABASE_URL"].startswith("postgres://")
     assert "@postgres:5432/" in environment["DATABASE_URL"]
-    assert environment["REDIS_URL"].startswith("redis://redis:6379/")
+    assert environment["REDIS_URL"].startswith("redis://cache:6379/")
     assert environment["CELERY_BROKER_URL"].startswith("redis://redis:6379/")
+
+
+def _redis_options(service: dict) -> dict[str, str]:
+    command = service["command"]
+    assert command[0] == "redis-server"
+    return dict(zip(command[1::2], command[2::2], strict=True))
+
+
+def test_the_cache_is_a_bounded_redis_apart_from_the_broker(compose):
+    cache = _redis_options(compose["services"]["cache"])
+    broker = _redis_options(compose["services"]["redis"])
+    assert cache["--maxmemory"] == "256mb"
+    assert cache["--maxmemory-policy"] == "allkeys-lru"
+    assert cache["--appendonly"] == "no"
+    # The broker is bounded too, but never evicts a queued task.
+    assert broker["--maxmemory"] == "256mb"
+    assert broker["--maxmemory-policy"] == "noeviction"
+    assert broker["--appendonly"] == "yes"
+    for name in APP_SERVICES:
+        environment = compose["services"][name]["environment"]
+        cache_host = environment["REDIS_URL"].split("//")[1].split(":")[0]
+        broker_host = environment["CELERY_BROKER_URL"].split("//")[1].split(":")[0]
+        assert (cache_host, broker_host) == ("cache", "redis")
 
 
 def test_postgres_keeps_data_in_a_named_volume_and_has_a_health_check(compose):

@@ -72,3 +72,81 @@ def test_it_is_off_unless_configured(
     client.get(reverse("flights:home"))
     flight = make_flight(route=("KAEX", "MGGT"))
     assert flight.route.encode() in client.get(reverse("flights:home")).content
+
+
+# --- One data version for every process; bounded keys (issue 13, items 2 and 10) -------------
+
+
+def _stored_pages() -> int:
+    """How many whole pages the (Redis) cache holds now."""
+    import redis
+    from django.conf import settings
+
+    return len(redis.Redis.from_url(settings.REDIS_URL).keys("*:page:*"))
+
+
+def _local_memory(settings, location: str) -> None:
+    """The default cache as one web process's own memory (LocMemCache named `location`)."""
+    settings.CACHES = {
+        "default": {
+            "BACKEND": "django.core.cache.backends.locmem.LocMemCache",
+            "LOCATION": location,
+        }
+    }
+
+
+def test_with_local_memory_a_change_in_another_process_shows_at_once(settings, db):
+    from flights.cache import cached
+
+    _local_memory(settings, "web-1")
+    assert cached("total", (), lambda: "before") == "before"
+    _local_memory(settings, "web-2")  # the admin deletes a flight on another process
+    bump_data_version()
+    _local_memory(settings, "web-1")
+    assert cached("total", (), lambda: "after") == "after"
+
+
+def test_with_local_memory_a_stored_page_goes_stale_in_every_process(
+    client, page_cache, settings, reference_data
+):
+    _local_memory(settings, "web-1")
+    client.get(reverse("flights:home"))
+    _local_memory(settings, "web-2")
+    flight = make_flight(route=("KAEX", "MGGT"), callsign="GXA6017")
+    bump_data_version()
+    _local_memory(settings, "web-1")
+    assert flight.route.encode() in client.get(reverse("flights:home")).content
+
+
+def test_unknown_parameters_are_served_but_never_stored(client, page_cache, reference_data):
+    url = reverse("flights:home")
+    client.get(url)
+    before = _stored_pages()
+    for n in range(20):
+        assert client.get(f"{url}?utm={n}").status_code == 200
+    assert _stored_pages() == before == 1
+
+
+def test_known_parameters_in_any_order_share_one_entry(
+    client, page_cache, reference_data, django_assert_num_queries
+):
+    url = reverse("flights:flight_list")
+    first = client.get(f"{url}?sort=-date&page=1&kind=removal&kind=lateral")
+    assert first.status_code == 200
+    with django_assert_num_queries(0):
+        again = client.get(f"{url}?kind=lateral&page=1&kind=removal&sort=-date")
+    assert again.content == first.content
+
+
+def test_a_very_long_query_string_is_never_stored(client, page_cache, reference_data):
+    url = reverse("flights:flight_list")
+    client.get(f"{url}?q={'x' * 300}")
+    assert _stored_pages() == 1
+    client.get(f"{url}?q={'x' * 600}")
+    assert _stored_pages() == 1
+
+
+def test_the_filters_are_known_page_parameters():
+    from flights.cache import known_parameters
+
+    assert {"start", "end", "country", "airport", "page", "sort"} <= known_parameters()

@@ -66,9 +66,7 @@ def test_the_first_day_of_the_window_is_accepted(reference_data):
 @pytest.fixture
 def year_one(reference_data, role_users):
     """A sighting stored at year 1, as rows written before the window existed may be."""
-    return make_sighting(
-        role_users["volunteer"], seen_at=dt.datetime(1, 1, 1, 0, 0, tzinfo=dt.UTC)
-    )
+    return make_sighting(role_users["volunteer"], seen_at=dt.datetime(1, 1, 1, 0, 0, tzinfo=dt.UTC))
 
 
 @pytest.fixture

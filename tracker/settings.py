@@ -137,6 +137,7 @@ INSTALLED_APPS = [
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     "flights.middleware.SecurityHeadersMiddleware",
+    "flights.middleware.RequestLimitsMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "flights.middleware.AnonymousPageCacheMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
@@ -257,6 +258,29 @@ PHOTO_MAX_UPLOAD_BYTES = env_int("PHOTO_MAX_UPLOAD_BYTES", 10 * 1024 * 1024, min
 SIGHTING_MAX_PHOTOS = env_int("SIGHTING_MAX_PHOTOS", 5, minimum=1)
 FILE_UPLOAD_MAX_MEMORY_SIZE = 2 * 1024 * 1024
 DATA_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
+
+# Hardening (issue 13, docs/security.md). Request bodies: every route takes at most
+# REQUEST_MAX_BODY_BYTES, except the upload routes below (flights.middleware refuses a larger
+# Content-Length with 413 before reading it; deploy/nginx.conf does the same in front).
+REQUEST_MAX_BODY_BYTES = env_int("REQUEST_MAX_BODY_BYTES", 1024 * 1024, minimum=64 * 1024)
+_FORM_FIELDS_BYTES = 1024 * 1024  # the form's other fields and the multipart framing
+REQUEST_UPLOAD_BODY_LIMITS = {
+    "flights:sighting_add": PHOTO_MAX_UPLOAD_BYTES * SIGHTING_MAX_PHOTOS + _FORM_FIELDS_BYTES,
+    "flights:imports": IMPORT_MAX_UPLOAD_BYTES + _FORM_FIELDS_BYTES,
+    "admin:flights_importrun_add": IMPORT_MAX_UPLOAD_BYTES + _FORM_FIELDS_BYTES,
+}
+# Photos: one phone picture (a 24-megapixel camera is well inside), and a bound on all the
+# pixels decoded for one sighting, so five large photos cannot hold the server's memory.
+PHOTO_MAX_PIXELS = env_int("PHOTO_MAX_PIXELS", 25_000_000, minimum=1_000_000)
+SIGHTING_MAX_TOTAL_PIXELS = env_int("SIGHTING_MAX_TOTAL_PIXELS", 60_000_000, minimum=1_000_000)
+# Password reset: requests per e-mail address and per client address in PASSWORD_RESET_WINDOW
+# seconds; every answer takes at least PASSWORD_RESET_MIN_SECONDS, known account or not.
+PASSWORD_RESET_PER_ADDRESS = env_int("PASSWORD_RESET_PER_ADDRESS", 3, minimum=1)
+PASSWORD_RESET_PER_CLIENT = env_int("PASSWORD_RESET_PER_CLIENT", 10, minimum=1)
+PASSWORD_RESET_WINDOW = env_int("PASSWORD_RESET_WINDOW", 3600, minimum=60)
+PASSWORD_RESET_MIN_SECONDS = env_int("PASSWORD_RESET_MIN_MS", 800, minimum=0) / 1000
+# Restoring a backup (flights.backup.import_all): bounds checked on the whole archive first.
+BACKUP_MAX_EXPANDED_BYTES = env_int("BACKUP_MAX_EXPANDED_BYTES", 50 * 1024**3, minimum=1024)
 
 # Celery: eager (in-process) when no broker is configured, so the default install needs no Redis.
 CELERY_BROKER_URL = env_url("CELERY_BROKER_URL", "", schemes=("redis", "rediss", "amqp", "memory"))

@@ -22,6 +22,7 @@ from .sightings import (
     SightingPhoto,
     SightingStatus,
 )
+from .versions import DataVersion
 
 __all__ = [
     "Aircraft",
@@ -29,6 +30,7 @@ __all__ = [
     "Airport",
     "CitizenshipCount",
     "Country",
+    "DataVersion",
     "Flight",
     "FlightChange",
     "FlightSource",
