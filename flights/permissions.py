@@ -59,8 +59,31 @@ ROLE_PERMISSIONS: dict[str, list[str]] = {
         "auth.view_user",
         "auth.add_user",
         "auth.change_user",
+        # Admins run imports (with is_staff, as for the admin site itself).
+        "flights.add_importrun",
+        "flights.view_importrun",
     ],
 }
+
+
+# Imports: one permission to start one and one to see runs, checked the same by the admin
+# (Django's model permissions) and by the staff pages at /imports/ (docs/security.md).
+START_IMPORTS = "flights.add_importrun"
+VIEW_IMPORTS = "flights.view_importrun"
+
+
+def can_start_imports(user) -> bool:
+    """Whether the user may start an import: staff holding `flights.add_importrun`."""
+    return _is_staff(user) and user.has_perm(START_IMPORTS)
+
+
+def can_view_imports(user) -> bool:
+    """Whether the user may see import runs and their reports (starting one implies seeing)."""
+    return _is_staff(user) and (user.has_perm(VIEW_IMPORTS) or user.has_perm(START_IMPORTS))
+
+
+def _is_staff(user) -> bool:
+    return user is not None and user.is_authenticated and user.is_active and user.is_staff
 
 
 def _group_names(user) -> set[str]:

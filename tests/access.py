@@ -4,7 +4,8 @@ Levels, from least to most privileged:
 - "public": anyone, logged in or not;
 - "volunteer": a logged-in member of the group "volunteer" (or any higher role);
 - "moderator": a member of the group "moderator" or "admin", or a superuser;
-- "staff": a user with is_staff (admin site users);
+- "staff": a user with is_staff (admin site users) holding the model permissions the page
+  checks, as the admin does (imports: flights.add_importrun / view_importrun);
 - "admin": a superuser or a member of the group "admin".
 
 Each area adds its URL names here (namespace:name). tests/test_url_permissions.py enumerates the

@@ -19,6 +19,7 @@ pytestmark = pytest.mark.usefixtures("reference_data")
 @pytest.fixture
 def staff(client):
     user = User.objects.create_user("importer", is_staff=True)
+    user.user_permissions.add(*_import_permissions())
     client.force_login(user)
     return user
 
@@ -28,6 +29,14 @@ def admin_client_user(client):
     user = User.objects.create_superuser("root", "root@example.org", None)
     client.force_login(user)
     return user
+
+
+def _import_permissions():
+    from django.contrib.auth.models import Permission
+
+    return Permission.objects.filter(
+        content_type__app_label="flights", codename__in=["add_importrun", "view_importrun"]
+    )
 
 
 def upload(name="log.csv", data=None):

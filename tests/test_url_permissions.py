@@ -88,6 +88,17 @@ def _user(username: str, groups: tuple[str, ...] = (), **flags) -> User:
     return user
 
 
+def _staff_importer() -> User:
+    """Staff with what the staff pages need: the admin's own permissions on import runs."""
+    from django.contrib.auth.models import Permission
+
+    user = _user("perm-staff", is_staff=True)
+    user.user_permissions.add(
+        *Permission.objects.filter(codename__in=["add_importrun", "view_importrun"])
+    )
+    return user
+
+
 @pytest.fixture
 def users(db) -> dict[str, User | None]:
     """One user per level, plus nobody; each holds exactly the one role its level names."""
@@ -95,7 +106,7 @@ def users(db) -> dict[str, User | None]:
         "anonymous": None,
         "volunteer": _user("perm-volunteer", ("volunteer",)),
         "moderator": _user("perm-moderator", ("moderator",)),
-        "staff": _user("perm-staff", is_staff=True),
+        "staff": _staff_importer(),
         "admin": _user("perm-admin", ("admin",)),
     }
 

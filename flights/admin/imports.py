@@ -7,6 +7,7 @@ from django.utils.html import format_html, format_html_join
 
 from flights.importers.uploads import ImportUploadForm
 from flights.models import ImportFeed, ImportRun, ImportStatus
+from flights.permissions import can_start_imports
 
 REJECTS_SHOWN = 50
 
@@ -45,6 +46,9 @@ class ImportRunAdmin(admin.ModelAdmin):
 
     class Media:
         js = ["js/import_progress.js"]
+
+    def has_add_permission(self, request):
+        return can_start_imports(request.user)  # the same check as /imports/
 
     def get_form(self, request, obj=None, change=False, **kwargs):
         if obj is None:
@@ -171,7 +175,10 @@ class ImportFeedAdmin(admin.ModelAdmin):
             task.interval or task.crontab or "edit",
         )
 
-    @admin.action(description="Fetch the selected feeds now")
+    def has_start_imports_permission(self, request):
+        return can_start_imports(request.user)
+
+    @admin.action(description="Fetch the selected feeds now", permissions=["start_imports"])
     def fetch_now(self, request, queryset):
         from flights.tasks import fetch_feed
 

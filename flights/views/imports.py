@@ -15,18 +15,22 @@ from django.views.decorators.http import require_http_methods, require_safe
 
 from flights.importers.uploads import ImportUploadForm, start_upload
 from flights.models import ImportRun
+from flights.permissions import can_start_imports, can_view_imports
 from flights.tasks import QUEUE_DOWN, queue_available
 
 
 def staff_required(view):
-    """Anonymous users go to the login page; signed-in users who are not staff get 403."""
+    """Anonymous users go to the login page; others need the admin's own import permissions:
+    seeing runs for every request, starting one for a POST (flights.permissions)."""
 
     @wraps(view)
     def wrapped(request, *args, **kwargs):
         if not request.user.is_authenticated:
             return redirect_to_login(request.get_full_path())
-        if not (request.user.is_active and request.user.is_staff):
-            raise PermissionDenied("Imports are for staff.")
+        if not can_view_imports(request.user):
+            raise PermissionDenied("Imports are for staff with the import permission.")
+        if request.method == "POST" and not can_start_imports(request.user):
+            raise PermissionDenied("Starting an import needs the permission to add import runs.")
         return view(request, *args, **kwargs)
 
     return wrapped
