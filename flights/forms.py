@@ -67,11 +67,15 @@ class PhotosField(forms.FileField):
         if not files and self.required:
             raise ValidationError(self.error_messages["required"], code="required")
         errors, cleaned = [], []
+        pixels_left = settings.SIGHTING_MAX_TOTAL_PIXELS
         for upload in files[: settings.SIGHTING_MAX_PHOTOS + 1]:
             try:
-                cleaned.append(validate_and_strip(upload))
+                clean = validate_and_strip(upload, pixels_left=pixels_left)
             except ValidationError as error:
                 errors.extend(error.messages)
+                continue
+            cleaned.append(clean)
+            pixels_left -= clean.pixels
         if len(files) > settings.SIGHTING_MAX_PHOTOS:
             errors.append(f"Attach at most {settings.SIGHTING_MAX_PHOTOS} photos.")
         if errors:
