@@ -10,8 +10,10 @@
 - `manifest.json`: when, which migrations, and how many rows of each model.
 
 Rows stream in chunks both ways, so memory stays flat whatever the data size. Restoring needs a
-freshly migrated database: it refuses to mix a backup into existing records. Foreign keys are
-deferred in PostgreSQL until commit, so tables load in any order inside one transaction.
+freshly migrated database: it refuses to mix a backup into existing records, and checks the
+whole archive (names, sizes, expansion) before writing anything (docs/security.md, "Backups").
+Foreign keys are deferred in PostgreSQL until commit, so tables load in any order inside one
+transaction.
 """
 
 import io
@@ -20,10 +22,11 @@ import zipfile
 from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import UTC, datetime, time
-from pathlib import Path
+from pathlib import Path, PurePosixPath
 
 from django.apps import apps
-from django.core.files.base import ContentFile
+from django.conf import settings
+from django.core.files.base import File
 from django.core.files.storage import default_storage
 from django.core.management.color import no_style
 from django.core.serializers.json import DjangoJSONEncoder
@@ -36,7 +39,18 @@ APPS = ("auth", "flights", "django_celery_beat")
 # Created by migrations (roles, permissions), so matched by name on restore, not by id.
 GROUP = "auth.group"
 PERMISSION = "auth.permission"
-SKIPPED = {PERMISSION, "auth.group_permissions"}
+# The data version is a cache key, not a record (flights/cache.py).
+SKIPPED = {PERMISSION, "auth.group_permissions", "flights.dataversion"}
+MEDIA_PREFIX = "media/"
+FIXED_MEMBERS = {
+    "manifest.json",
+    "flightlog.csv",
+    "auth.group_permissions.json",
+    "auth.permission_keys.json",
+}
+# Deflate cannot shrink data more than about 1,030 times; JSON lines of real records shrink
+# 10 to 30 times, photos not at all. A member claiming more is a zip bomb, not a backup.
+MAX_EXPANSION_RATIO = 200
 
 
 class _Encoder(DjangoJSONEncoder):
@@ -173,17 +187,33 @@ def _applied_migrations() -> dict[str, str]:
 
 
 def import_all(path: Path) -> dict[str, int]:
-    """Restore a zip written by `export_all` into a freshly migrated database; return counts."""
-    with zipfile.ZipFile(path) as archive:
-        names = set(archive.namelist())
-        if "manifest.json" not in names:
-            raise RestoreError(f"{path} is not a tracker backup: it has no manifest.json")
-        manifest = json.loads(archive.read("manifest.json"))
-        if manifest.get("format") != FORMAT_VERSION:
-            raise RestoreError(f"backup format {manifest.get('format')!r} is not supported")
-        models_here = backed_up_models()
-        _refuse_unless_empty(models_here)
-        counts: dict[str, int] = {}
+    """Restore a zip written by `export_all` into a freshly migrated database; return counts.
+
+    The whole archive is checked first (member names, sizes, total expansion: `check_archive`),
+    so a hostile or broken file writes nothing. Rows and media files are then written inside
+    one transaction; if anything fails, the transaction rolls back and the files already
+    written are deleted, so the database stays empty and a retry starts afresh.
+    """
+    try:
+        with zipfile.ZipFile(path) as archive:
+            return _restore(path, archive)
+    except zipfile.BadZipFile as error:
+        raise RestoreError(f"{path} is not a readable zip file: {error}") from None
+
+
+def _restore(path: Path, archive: zipfile.ZipFile) -> dict[str, int]:
+    names = set(archive.namelist())
+    if "manifest.json" not in names:
+        raise RestoreError(f"{path} is not a tracker backup: it has no manifest.json")
+    models_here = backed_up_models()
+    check_archive(archive, models_here)
+    manifest = json.loads(archive.read("manifest.json"))
+    if manifest.get("format") != FORMAT_VERSION:
+        raise RestoreError(f"backup format {manifest.get('format')!r} is not supported")
+    _refuse_unless_empty(models_here)
+    counts: dict[str, int] = {}
+    written: list[str] = []
+    try:
         with transaction.atomic():
             remap = {
                 GROUP: _restore_groups(archive, names),
@@ -201,12 +231,78 @@ def import_all(path: Path) -> dict[str, int]:
                     continue
                 if counts.get(name, 0) != count:
                     raise RestoreError(f"{name}: restored {counts.get(name, 0)} of {count} rows")
-        for member in sorted(n for n in names if n.startswith("media/")):
-            target = member.removeprefix("media/")
-            if not default_storage.exists(target):
-                default_storage.save(target, ContentFile(archive.read(member)))
+            # Before the commit: rows whose files could not be written are never committed.
+            _restore_media(archive, names, written)
+    except BaseException:
+        for name in written:
+            default_storage.delete(name)  # only files this restore created (existing: skipped)
+        raise
     counts[GROUP] = len(remap[GROUP])
     return counts
+
+
+def _restore_media(archive: zipfile.ZipFile, names: set[str], written: list[str]) -> None:
+    for member in sorted(n for n in names if n.startswith(MEDIA_PREFIX)):
+        target = member.removeprefix(MEDIA_PREFIX)
+        if default_storage.exists(target):
+            continue
+        written.append(target)  # before saving: a save that fails half-way leaves a file too
+        with archive.open(member) as handle:
+            saved = default_storage.save(target, File(handle, name=target))
+        if saved != target:
+            written.append(saved)
+            raise RestoreError(f"{member}: the storage would rename it to {saved!r}")
+
+
+def check_archive(archive: zipfile.ZipFile, models_here=None) -> None:
+    """Refuse the archive, before anything is written, unless every member is one a backup
+    holds (known tables, safe media paths), no name repeats, no media file is larger than an
+    upload may be, nothing expands more than MAX_EXPANSION_RATIO times, and the whole stays
+    within BACKUP_MAX_EXPANDED_BYTES."""
+    models_here = backed_up_models() if models_here is None else models_here
+    known = {f"{label(model)}.jsonl" for model in models_here} | {f"{GROUP}.jsonl"} | FIXED_MEMBERS
+    media_limit = max(settings.IMPORT_MAX_UPLOAD_BYTES, settings.PHOTO_MAX_UPLOAD_BYTES)
+    seen: set[str] = set()
+    total = 0
+    for info in archive.infolist():
+        name = info.filename
+        if name in seen:
+            raise RestoreError(f"{name!r} appears twice in the archive")
+        seen.add(name)
+        if name.startswith(MEDIA_PREFIX):
+            _check_media_name(name)
+            if info.file_size > media_limit:
+                raise RestoreError(
+                    f"{name!r} is {info.file_size} bytes; no uploaded file exceeds {media_limit}"
+                )
+        elif name not in known:
+            raise RestoreError(f"{name!r} is not part of a tracker backup")
+        if info.file_size > MAX_EXPANSION_RATIO * max(info.compress_size, 1) + 1024 * 1024:
+            raise RestoreError(
+                f"{name!r} expands from {info.compress_size} to {info.file_size} bytes: "
+                "more than any backup member compresses"
+            )
+        total += info.file_size
+    if total > settings.BACKUP_MAX_EXPANDED_BYTES:
+        raise RestoreError(
+            f"the archive expands to {total} bytes; the limit is "
+            f"{settings.BACKUP_MAX_EXPANDED_BYTES} (BACKUP_MAX_EXPANDED_BYTES)"
+        )
+
+
+def _check_media_name(name: str) -> None:
+    relative = name.removeprefix(MEDIA_PREFIX)
+    parts = PurePosixPath(relative).parts
+    if (
+        not relative
+        or relative.endswith("/")
+        or "\\" in relative
+        or "\x00" in relative
+        or relative.startswith("/")
+        or any(part in ("..", ".") for part in parts)
+        or str(PurePosixPath(*parts)) != relative
+    ):
+        raise RestoreError(f"{name!r} is not a safe media path")
 
 
 def _refuse_unless_empty(models_here) -> None:
