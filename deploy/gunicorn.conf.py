@@ -25,6 +25,11 @@ threads = _int("WEB_THREADS", 1)
 timeout = _int("WEB_TIMEOUT", 30)
 graceful_timeout = 30
 keepalive = 5
+# Request line and headers are bounded here; gunicorn has no body limit, so bodies are bounded
+# by the proxy (deploy/nginx.conf) and by the application (flights.middleware, 413).
+limit_request_line = 4094
+limit_request_fields = 100
+limit_request_field_size = 8190
 # Recycle workers now and then so a slow leak cannot grow without bound.
 max_requests = _int("WEB_MAX_REQUESTS", 2000)
 max_requests_jitter = 200

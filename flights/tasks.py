@@ -97,3 +97,11 @@ def requeue_waiting_imports() -> int:
     for run_id in waiting:
         run_import.delay(run_id)  # a run already finished by then is left alone
     return len(waiting)
+
+
+@shared_task(time_limit=60, soft_time_limit=50)
+def send_password_reset(user_id: int, domain: str, use_https: bool) -> bool:
+    """Mail a password-reset link (flights.passwords): the request does not wait for SMTP."""
+    from flights.passwords import send_reset_mail
+
+    return send_reset_mail(user_id, domain, use_https)

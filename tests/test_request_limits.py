@@ -103,3 +103,24 @@ def test_every_upload_limit_names_a_real_route(settings):
 def test_a_malformed_content_length_answers_400(client):
     response = client.generic("POST", reverse("login"), b"", CONTENT_LENGTH="lots")
     assert response.status_code == 400
+
+
+def test_the_shipped_proxy_enforces_the_same_body_limits(settings):
+    import re
+    from pathlib import Path
+
+    conf = (Path(__file__).resolve().parent.parent / "deploy" / "nginx.conf").read_text()
+    mib = 1024 * 1024
+
+    def limit_in(block_start: str) -> int:
+        block = conf.split(block_start, 1)[1].split("}", 1)[0]
+        return int(re.search(r"client_max_body_size (\d+)m;", block).group(1)) * mib
+
+    assert limit_in("server_name tracker.example.org;") == settings.REQUEST_MAX_BODY_BYTES
+    limits = settings.REQUEST_UPLOAD_BODY_LIMITS
+    assert limit_in("location = /sightings/new/") == limits["flights:sighting_add"]
+    imports = limit_in("location ~ ^/(imports/|admin/flights/importrun/add/)$")
+    assert imports == limits["flights:imports"] == limits["admin:flights_importrun_add"]
+    assert reverse("flights:sighting_add") == "/sightings/new/"
+    assert reverse("flights:imports") == "/imports/"
+    assert reverse("admin:flights_importrun_add") == "/admin/flights/importrun/add/"

@@ -1,22 +1,29 @@
 """Accounts: no open sign-up. Admins issue single-use, expiring invitation links."""
 
 import logging
+import time
 from smtplib import SMTPException
 
+from axes.helpers import get_client_ip_address
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth import login
+from django.contrib.auth import views as auth_views
 from django.contrib.auth.models import Group
 from django.core.mail import send_mail
 from django.db import transaction
+from django.http import HttpResponseRedirect
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.http import require_http_methods
+from kombu.exceptions import OperationalError as KombuOperationalError
 
+from flights import passwords
 from flights.forms import InvitationForm, InvitedUserForm
 from flights.models import Invitation
 from flights.permissions import VOLUNTEER, admin_required
+from flights.tasks import send_password_reset
 
 log = logging.getLogger(__name__)
 
@@ -91,3 +98,34 @@ def invitation_accept(request, token: str):
     return render(
         request, "registration/invitation_accept.html", {"form": form, "invitation": invitation}
     )
+
+
+class PasswordResetView(auth_views.PasswordResetView):
+    """Django's reset page, limited per address and per client, in constant time.
+
+    The answer is the same redirect for known and unknown addresses, and for an address over
+    its limit (no mail is sent then); only a client over its own limit is told so (429).
+    Every answer to a POST takes at least PASSWORD_RESET_MIN_SECONDS (flights.passwords).
+    """
+
+    def post(self, request, *args, **kwargs):
+        started = time.monotonic()
+        client = get_client_ip_address(request) or "unknown"
+        if passwords.over_limit("client", client, settings.PASSWORD_RESET_PER_CLIENT):
+            response = render(request, "registration/password_reset_limited.html", status=429)
+        else:
+            response = super().post(request, *args, **kwargs)
+        time.sleep(max(0.0, settings.PASSWORD_RESET_MIN_SECONDS - (time.monotonic() - started)))
+        return response
+
+    def form_valid(self, form):
+        email = form.cleaned_data["email"]
+        if not passwords.over_limit("address", email, settings.PASSWORD_RESET_PER_ADDRESS):
+            domain, secure = self.request.get_host(), self.request.is_secure()
+            for user_id in passwords.account_ids(email):
+                try:
+                    send_password_reset.delay(user_id, domain, secure)
+                except KombuOperationalError:
+                    log.warning("queue unavailable: mailing the reset link in the request")
+                    passwords.send_reset_mail(user_id, domain, secure)
+        return HttpResponseRedirect(self.get_success_url())
