@@ -222,6 +222,10 @@ class SightingForm(forms.ModelForm):
             self.add_error("when", problem)
             return
         seen_at = naive.replace(tzinfo=zone).astimezone(dt.UTC)
+        problem = window_error(seen_at.date())  # 1990-01-01 00:30 east of UTC is still 1989
+        if problem:
+            self.add_error("when", problem)
+            return
         now = timezone.now()
         if seen_at > now + FUTURE_TOLERANCE:
             local_now = now.astimezone(zone)

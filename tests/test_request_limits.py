@@ -36,6 +36,12 @@ def test_a_nul_byte_in_the_airport_suggestions_query_answers_400(client, role_us
     assert response.status_code == 400
 
 
+def test_the_api_answers_a_nul_in_its_own_format(client, db):
+    response = client.get(reverse("flights:api_airports"), {"code": "AE\x00X"})
+    assert response.status_code == 400
+    assert response["Content-Type"] == "application/json"
+
+
 def test_an_ordinary_query_still_passes(client, reference_data):
     assert client.get("/airports/KAEX/").status_code == 200
 

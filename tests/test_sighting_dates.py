@@ -58,6 +58,15 @@ def test_a_time_far_in_the_future_answers_a_form_error_not_a_500(
     assert Sighting.objects.count() == 0
 
 
+def test_the_window_applies_to_the_utc_date_too(reference_data):
+    # Half past midnight on the first day in Beijing is still 1989 in UTC.
+    form = SightingForm(data=sighting_post(airport_code="ZBAA", when="1990-01-01T00:30"))
+    assert not form.is_valid()
+    assert form.errors["when"] == [
+        "1989-12-31 is before 1990-01-01, the earliest date the tracker accepts."
+    ]
+
+
 def test_the_first_day_of_the_window_is_accepted(reference_data):
     form = SightingForm(data=sighting_post(airport_code="KAEX", when="1990-01-01T12:00"))
     assert form.is_valid(), form.errors
