@@ -21,7 +21,7 @@ class ImportFeed(models.Model):
 
     name = models.CharField(max_length=120, unique=True)
     url = models.URLField(max_length=500)
-    format = models.CharField(max_length=12, choices=ImportFormat.choices)
+    format = models.CharField(max_length=20, choices=ImportFormat.choices)
     source_kind = models.CharField(
         max_length=20, choices=SourceKind.choices, default=SourceKind.ADVOCACY
     )
@@ -84,7 +84,7 @@ class ImportFeed(models.Model):
 class ImportRun(models.Model):
     """One import of one file: its status, progress, counts and report."""
 
-    format = models.CharField(max_length=12, choices=ImportFormat.choices)
+    format = models.CharField(max_length=20, choices=ImportFormat.choices)
     status = models.CharField(
         max_length=12, choices=ImportStatus.choices, default=ImportStatus.QUEUED, db_index=True
     )
@@ -104,6 +104,9 @@ class ImportRun(models.Model):
         settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
     )
     content_sha256 = models.CharField(max_length=64, blank=True)
+    station = models.CharField(
+        max_length=8, blank=True, help_text="Station logs: the airport code the log was kept at."
+    )
 
     created_at = models.DateTimeField(auto_now_add=True)
     started_at = models.DateTimeField(null=True, blank=True)

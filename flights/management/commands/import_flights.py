@@ -1,4 +1,4 @@
-"""`manage.py import_flights --format {flightlog,arts} PATH [--json]`: import a file now."""
+"""`manage.py import_flights --format FORMAT PATH [--station CODE] [--json]`: import a file now."""
 
 import json
 from pathlib import Path
@@ -22,12 +22,17 @@ class Command(BaseCommand):
         parser.add_argument("--format", required=True, choices=FORMATS)
         parser.add_argument("path")
         parser.add_argument("--json", action="store_true", help="print one JSON object")
+        parser.add_argument(
+            "--station", default="", help="stationlog: the airport code the log was kept at"
+        )
 
     def handle(self, *args, **options):
         path = Path(options["path"])
         if not path.is_file():
             raise CommandError(f"{path}: no such file")
-        run = import_path(options["format"], path)
+        if options["format"] == "stationlog" and not options["station"]:
+            raise CommandError("--format stationlog needs --station CODE")
+        run = import_path(options["format"], path, station=options["station"])
         result = summary(run)
         if options["json"]:
             self.stdout.write(json.dumps(result, ensure_ascii=False))
