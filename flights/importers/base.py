@@ -440,16 +440,16 @@ _NAME_NOISE = re.compile(r"[^a-z0-9 ]+")
 _GENERIC_WORDS = {"international", "intl", "airport", "aeropuerto", "the", "of", "de", "del"}
 
 
-def _name_words(value: str) -> str:
+def _name_words(value: str, generic: bool = False) -> str:
     words = _NAME_NOISE.sub(" ", value.lower()).split()
-    return " ".join(w for w in words if w not in _GENERIC_WORDS)
+    return " ".join(w for w in words if generic or w not in _GENERIC_WORDS)
 
 
 class AirportNames:
     """Airports found by name, city and country (ARTS rows whose code is redacted).
 
-    Loaded on first use. A name matches when its words, without generic ones ("International",
-    "Airport"), equal an airport's; failing that, a city with exactly one airport that has an
+    Loaded on first use. A name matches when its words equal an airport's, or else when they do
+    without generic ones ("International", "Airport"); failing that, a city with exactly one airport that has an
     IATA code in that country (or anywhere, when the country is not given or not known)."""
 
     def __init__(self):
@@ -465,9 +465,9 @@ class AirportNames:
         for pk, name, city, country, iata in Airport.objects.values_list(
             "id", "name", "city", "country_id", "iata"
         ):
-            key = _name_words(name)
-            # A name two airports share names neither.
-            self._names[key] = None if key in self._names else pk
+            # A name two airports share names neither; the full name is tried first.
+            for key in {_name_words(name, generic=True), "~" + _name_words(name)}:
+                self._names[key] = None if key in self._names else pk
             if iata and city:
                 for place in ((_name_words(city), country), (_name_words(city), "")):
                     self._cities[place] = None if place in self._cities else pk
@@ -483,7 +483,11 @@ class AirportNames:
             return self._found[key]
         if self._names is None:
             self._load()
-        found = self._names.get(_name_words(name)) if name else None
+        found = None
+        if name:
+            found = self._names.get(_name_words(name, generic=True)) or self._names.get(
+                "~" + _name_words(name)
+            )
         if found is None and city:
             code = self._countries.get(_name_words(country), "") if country else ""
             found = self._cities.get((_name_words(city), code))

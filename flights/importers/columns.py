@@ -50,7 +50,9 @@ DATE_HELP = "use YYYY-MM-DD, M/D/YYYY or D Mon YYYY"
 
 
 def parse_date(value: str, excel: bool = False) -> dt.date | None:
-    """The date a cell spells, or None; `excel` also reads Excel serial day numbers."""
+    """The date a cell spells, or None; `excel` also reads Excel serial day numbers. Stray
+    punctuation after a spelled-out date (`May 26, 2020.`) is ignored."""
+    value = value.rstrip(".'\" ") if value[-1:] in ".'\"" else value
     if m := _ISO_DATE.match(value):
         y, mo, d = int(m[1]), int(m[2]), int(m[3])
     elif m := _US_DATE.match(value):

@@ -151,7 +151,7 @@ class ArtsMissionsImporter(FlightlogImporter):
         leg.mission = FLIGHT_REF + mission.mid
         leg.pax, leg.basis = None, ""
         leg.source_url, leg.notes = "", ""
-        leg.aircraft_key = "mission:" + leg.mission
+        leg.aircraft_key = ("reg:" + tail) if tail else "mission:" + leg.mission
         body = f"{leg.mission}|{pos}|{dep}|{arr}"
         leg.key = "m:" + hashlib.sha1(body.encode(), usedforsecurity=False).hexdigest()
         leg.order = len(self.legs)

@@ -11,6 +11,7 @@ from __future__ import annotations
 import datetime as dt
 
 from flights.choices import Basis, FlightKind
+from flights.exports import MISSION_REF_PREFIX
 from flights.models import Airport
 
 from .base import ImportFailed, clip
@@ -89,6 +90,13 @@ class StationlogImporter(FlightlogImporter):
             self.report.reject(line, errors)
             return
         self._visit(line, day, stops, times, people, get)
+
+    def groups(self):
+        """A visit's legs are one flight, in the order of its route (most have no times)."""
+        by_visit: dict[str, list[LegRow]] = {}
+        for leg in sorted(self.legs.values(), key=lambda leg: leg.order):
+            by_visit.setdefault(leg.mission, []).append(leg)
+        return [(_bounded_key(MISSION_REF_PREFIX, key), legs) for key, legs in by_visit.items()]
 
     def _time(self, raw: str, day: dt.date) -> dt.datetime:
         """ISO 8601 with Z or an offset, else a clock time local to the station."""
