@@ -126,7 +126,7 @@ def test_a_changed_file_updates_the_counts_and_drops_segments_it_no_longer_lists
 def test_bad_rows_are_rejected_with_line_column_and_reason(tmp_path):
     rows = sample_rows()[:4]
     rows[0]["PULOC"] = "KXXX"
-    rows[0]["air_AirportName"] = rows[0]["air_City"] = "Nowhere"
+    rows[0]["air_AirportName"] = rows[0]["air_City"] = "Qqzzx Field"
     rows[1]["MissionDate"] = "2018-13-02"
     rows[2]["R-T"] = "X"
     rows[3]["Juvenile"] = "maybe"

@@ -112,8 +112,8 @@ def test_a_redacted_pickup_is_found_by_the_airport_name_and_marked_inferred(tmp_
     segment = PassengerSegment.objects.get()
     assert (segment.pickup.icao, segment.people, segment.airports_basis) == ("KAEX", 2, "inferred")
     assert run.warnings == [
-        "2 pickup airports were redacted or unknown as codes and found by the airport name in "
-        "the row: stored as inferred"
+        "2 rows gave a redacted or unknown pickup code: the airport was found by the airport "
+        "name in the row and stored as inferred"
     ]
 
 

@@ -220,6 +220,8 @@ class ArtsImporter(Importer):
         self._number_pos = self.pos["MissionNumber"]
         # A million rows: each key is picked in one C call.
         self._segment_key = operator.itemgetter(*self._seg_pos)
+        if any(self._has_names(col) for col in NAME_COLUMNS):
+            self.airport_names.load()  # here, before any reading process is forked
         names = [self.pos[n] for cols in NAME_COLUMNS.values() for n in cols]
         self._name_key = operator.itemgetter(*(blank if p is None else p for p in names))
         self._flag_key = operator.itemgetter(*self._flag_pos)
@@ -236,9 +238,15 @@ class ArtsImporter(Importer):
             segment = self._segments[key] = self._check_segment(line, key, cells)
         if segment is BY_NAME:
             nkey = (*key, *self._name_key(cells))
-            segment = self._named.get(nkey)
-            if segment is None:
-                segment = self._named[nkey] = self._check_segment(line, key, cells, by_name=True)
+            found = self._named.get(nkey)
+            if found is None:
+                before = self.inferred.copy()
+                segment = self._check_segment(line, key, cells, by_name=True)
+                found = self._named[nkey] = (segment, tuple((self.inferred - before).elements()))
+                self.inferred = before
+            segment = found[0]
+            if type(segment) is list:
+                self.inferred.update(found[1])
         fkey = self._flag_key(cells)
         flags = self._flags.get(fkey)
         if flags is None:
@@ -401,8 +409,8 @@ class ArtsImporter(Importer):
         for col, what in (("PULOC", "pickup"), ("DropLoc", "drop-off")):
             if self.inferred[col]:
                 self.report.warn(
-                    f"{self.inferred[col]} {what} airports were redacted or unknown as codes "
-                    f"and found by the airport name in the row: stored as inferred"
+                    f"{self.inferred[col]} rows gave a redacted or unknown {what} code: the "
+                    "airport was found by the airport name in the row and stored as inferred"
                 )
         for mid, (line, first) in sorted(self.conflicts.items(), key=lambda item: item[1]):
             self.report.warn(

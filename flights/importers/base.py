@@ -125,9 +125,11 @@ def count_lines(path: Path) -> int:
     return lines
 
 
-# A text file holds no NUL; a few stray ones are rejected with their lines (_records), but a
-# head that is one part in a hundred NUL is a binary file (or UTF-16 without its mark).
-BINARY_NUL_SHARE = 0.01
+# A text file holds no NUL or other control bytes; a few stray ones are rejected with their
+# lines (_records), but a head that is one part in a hundred of them is a binary file (or
+# UTF-16 without its mark).
+BINARY_SHARE = 0.01
+_CONTROL_BYTES = bytes([*range(0, 9), 11, *range(14, 32)])
 
 
 def check_readable(path: Path) -> None:
@@ -138,11 +140,9 @@ def check_readable(path: Path) -> None:
         raise ImportFailed(f"cannot open the file: {exc.strerror or exc}") from None
     if not head.strip(b"\xef\xbb\xbf \t\r\n"):
         raise ImportFailed("the file is empty")
-    if head.count(b"\x00") > len(head) * BINARY_NUL_SHARE:
-        raise ImportFailed(
-            "the file is not a CSV text file (it contains NUL bytes); send CSV, .gz, .zip or "
-            ".xlsx, and UTF-16 only with its byte-order mark"
-        )
+    control = len(head) - len(head.translate(None, _CONTROL_BYTES))
+    if b"\x00" in head and control > len(head) * BINARY_SHARE:
+        raise ImportFailed("the file is not a CSV text file (it contains NUL bytes)")
 
 
 class CsvFile:
@@ -418,7 +418,8 @@ class AirportCodes:
         return found
 
     def tz_of(self, pk: int) -> str:
-        """The airport's time zone name (loaded on first use: most files need none)."""
+        """The airport's time zone name (loaded on first use: most files need none; no format
+        that needs it is read by forked processes)."""
         if not hasattr(self, "_tz"):
             self._tz = dict(Airport.objects.exclude(tz="").values_list("id", "tz"))
         return self._tz.get(pk, "")
@@ -448,7 +449,7 @@ def _name_words(value: str, generic: bool = False) -> str:
 class AirportNames:
     """Airports found by name, city and country (ARTS rows whose code is redacted).
 
-    Loaded on first use. A name matches when its words equal an airport's, or else when they do
+    Only airports with an IATA code are candidates. Loaded on first use. A name matches when its words equal an airport's, or else when they do
     without generic ones ("International", "Airport"); failing that, a city with exactly one airport that has an
     IATA code in that country (or anywhere, when the country is not given or not known)."""
 
@@ -458,17 +459,19 @@ class AirportNames:
         self._countries: dict[str, str] = {}
         self._found: dict[tuple[str, str, str], int | None] = {}
 
-    def _load(self) -> None:
+    def load(self) -> None:
         from flights.models import Country
 
         self._names = {}
         for pk, name, city, country, iata in Airport.objects.values_list(
             "id", "name", "city", "country_id", "iata"
         ):
+            if not iata:
+                continue  # ARTS flies to airports with airline service; it keeps 00TT out
             # A name two airports share names neither; the full name is tried first.
             for key in {_name_words(name, generic=True), "~" + _name_words(name)}:
                 self._names[key] = None if key in self._names else pk
-            if iata and city:
+            if city:
                 for place in ((_name_words(city), country), (_name_words(city), "")):
                     self._cities[place] = None if place in self._cities else pk
         for code, name, alpha3 in Country.objects.values_list("code", "name", "alpha3"):
@@ -482,7 +485,7 @@ class AirportNames:
         if key in self._found:
             return self._found[key]
         if self._names is None:
-            self._load()
+            self.load()
         found = None
         if name:
             found = self._names.get(_name_words(name, generic=True)) or self._names.get(
