@@ -245,7 +245,8 @@ class ArtsImporter(Importer):
                 found = self._named[nkey] = (segment, tuple((self.inferred - before).elements()))
                 self.inferred = before
             segment = found[0]
-            if type(segment) is list:
+            # Counted once per row: in the first pass, which reads every row (begin_pass).
+            if not self.pass_number and (type(segment) is list or segment is ELSEWHERE):
                 self.inferred.update(found[1])
         fkey = self._flag_key(cells)
         flags = self._flags.get(fkey)

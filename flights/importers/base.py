@@ -207,6 +207,8 @@ class CsvFile:
             for _ in range(before):
                 next(text)
             first = next(text)
+            if "\x00" in first:
+                raise ImportFailed(f"line {before + 1}: the header contains a NUL byte")
             self.delimiter = sniff_delimiter(first)
             reader = csv.reader(itertools.chain([first], text), delimiter=self.delimiter)
             try:
@@ -499,7 +501,8 @@ class AirportNames:
 
 
 def clip(value: str, limit: int = VALUE_LIMIT) -> str:
-    value = value or ""
+    """A value cut for a message or a rejected row; no NUL ever reaches the database."""
+    value = (value or "").replace("\x00", "\\0")
     return value if len(value) <= limit else value[: limit - 1] + "…"
 
 
@@ -521,7 +524,7 @@ class Report:
 
     def warn(self, message: str) -> None:
         if len(self.warnings) < MAX_WARNINGS:
-            self.warnings.append(message)
+            self.warnings.append(message.replace("\x00", "\\0"))
         else:
             self._dropped_warnings += 1
 
