@@ -53,9 +53,7 @@ cell = st.text(alphabet='ab ,;|\t"\r\n', max_size=8)
     ending=st.sampled_from(["\n", "\r\n"]),
     fields=st.sampled_from([0, 1, 2, 4]),
 )
-def test_records_of_well_formed_csv_are_those_the_csv_module_reads(
-    rows, delimiter, ending, fields
-):
+def test_records_of_well_formed_csv_are_those_the_csv_module_reads(rows, delimiter, ending, fields):
     text = written(rows, delimiter, ending)
     expected = cut(read_by_the_csv_module(text, delimiter), fields)
     assert cut(read_by_records(text, delimiter, fields), fields) == expected

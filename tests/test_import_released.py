@@ -92,8 +92,7 @@ def test_a_pipe_separated_gzipped_47_column_release_imports_every_spelling(tmp_p
 
 def test_the_52_column_research_layout_imports_with_its_extra_columns(tmp_path):
     rows = [
-        {**arts_row(), "air_LatitudeDecimalDegrees": "31.3", "NonCriminal": "1.0"}
-        for _ in range(2)
+        {**arts_row(), "air_LatitudeDecimalDegrees": "31.3", "NonCriminal": "1.0"} for _ in range(2)
     ]
     run = import_path("arts", write_csv(tmp_path / "arts52.csv", rows))
     assert (run.status, run.accepted, run.warnings) == ("succeeded", 2, [])
@@ -146,7 +145,7 @@ def test_an_xlsx_release_with_excel_dates_and_floats_imports(tmp_path):
     header = [*arts.PERSON_COLUMNS, *arts.ARTS_COLUMNS]
     ws.append(header)
     for row in released_rows()[:3]:
-        row.update(MissionDate=dt.datetime(2018, 10, 1), MissionID=5001.0)
+        row.update(MissionDate=dt.datetime(2018, 10, 1), MissionID=5001.0)  # noqa: DTZ001 - Excel has no zones
         ws.append([row[name] for name in header])
     path = tmp_path / "release.xlsx"
     wb.save(path)
@@ -186,9 +185,7 @@ def test_a_utf16_file_with_its_byte_order_mark_is_read(tmp_path):
 def test_a_label_row_a_repeated_column_and_a_pandas_index_are_handled(tmp_path):
     path = tmp_path / "log.csv"
     path.write_text(
-        ",,Observations,,\n"
-        ",date,from,to,from,passengers\n"
-        "0,2024-03-30,KIWA,KELP,KAEX,21.0\n"
+        ",,Observations,,\n,date,from,to,from,passengers\n0,2024-03-30,KIWA,KELP,KAEX,21.0\n"
     )
     run = import_path("flightlog", path)
     assert (run.status, run.accepted) == ("succeeded", 1)
@@ -284,9 +281,9 @@ def test_a_mission_and_its_passenger_records_are_one_flight_in_either_order(tmp_
 
     flight = Flight.objects.get(external_ref="arts:5001")
     assert flight.route == "AEX–GUA" or flight.legs.count() == 1
-    assert [(leg.departure_airport.icao, leg.arrival_airport.icao) for leg in flight.legs.all()] == [
-        ("KAEX", "MGGT")
-    ]
+    assert [
+        (leg.departure_airport.icao, leg.arrival_airport.icao) for leg in flight.legs.all()
+    ] == [("KAEX", "MGGT")]
     assert (flight.aircraft.registration, flight.operator.name) == ("N802TJ", "CAC")
     assert (flight.flight_hours, str(flight.cost_usd)) == (4.5, "64357.20")
     # The passenger records are the finer count: 5 flew of 7 listed.

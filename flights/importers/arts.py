@@ -19,6 +19,7 @@ from django.conf import settings
 from django.utils import timezone
 
 from flights.choices import Basis, FlightKind, SourceKind
+from flights.dates import window_error
 from flights.models import (
     CitizenshipCount,
     Country,
@@ -29,8 +30,6 @@ from flights.models import (
     PassengerSegment,
     Source,
 )
-
-from flights.dates import window_error
 
 from .base import AirportNames, Importer, clip
 from .bulk import (
@@ -365,8 +364,7 @@ class ArtsImporter(Importer):
 
     def _airport_by_name(self, col: str, cells: list[str]) -> int | None:
         name, city, country = (
-            cells[self.pos[c]].strip() if self.pos[c] is not None else ""
-            for c in NAME_COLUMNS[col]
+            cells[self.pos[c]].strip() if self.pos[c] is not None else "" for c in NAME_COLUMNS[col]
         )
         return self.airport_names.find(name, city, country)
 
@@ -445,8 +443,11 @@ class ArtsImporter(Importer):
             flag = BOOLEANS.get(raw.lower())
             if flag is None:
                 errors.append(
-                    (col, raw, f'not a yes/no value "{clip(raw, 20)}": use yes/no, true/false, '
-                     "Y/N or 1/0")
+                    (
+                        col,
+                        raw,
+                        f'not a yes/no value "{clip(raw, 20)}": use yes/no, true/false, Y/N or 1/0',
+                    )
                 )
             values.append(flag)
         if errors:

@@ -214,7 +214,9 @@ class CsvFile:
             try:
                 self.header = [cell.strip() for cell in next(reader)]
             except csv.Error as exc:
-                raise ImportFailed(f"line {before + 1}: the header cannot be read ({exc})") from None
+                raise ImportFailed(
+                    f"line {before + 1}: the header cannot be read ({exc})"
+                ) from None
             self.header_line = before + reader.line_num
             yield text
 
@@ -338,7 +340,12 @@ def _open_quote(text, source, delimiter, width, line, limit):
     while True:
         more = next(source, None)
         if more is None:
-            return None, "a quote opened on this line is not closed by the end of the file", None, line
+            return (
+                None,
+                "a quote opened on this line is not closed by the end of the file",
+                None,
+                line,
+            )
         if _looks_like_row(more, delimiter, width) or "\x00" in more:
             return (
                 None,
@@ -451,9 +458,11 @@ def _name_words(value: str, generic: bool = False) -> str:
 class AirportNames:
     """Airports found by name, city and country (ARTS rows whose code is redacted).
 
-    Only airports with an IATA code are candidates. Loaded on first use. A name matches when its words equal an airport's, or else when they do
-    without generic ones ("International", "Airport"); failing that, a city with exactly one airport that has an
-    IATA code in that country (or anywhere, when the country is not given or not known)."""
+    Only airports with an IATA code are candidates (ARTS flies to airports with airline
+    service). Loaded on first use. A name matches when its words equal an airport's, or else
+    when they do without generic ones ("International", "Airport"); failing that, a city with
+    exactly one such airport in that country (or anywhere, when the country is not given or
+    not known)."""
 
     def __init__(self):
         self._names: dict[str, int | None] | None = None

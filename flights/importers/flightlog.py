@@ -13,6 +13,7 @@ from django.db.models.functions import Lower
 from django.utils import timezone
 
 from flights.choices import Basis, FlightKind, SourceKind
+from flights.dates import EARLIEST, window_error
 from flights.exports import CHAIN_REF_PREFIX, MISSION_REF_PREFIX
 from flights.geo import great_circle_km
 from flights.models import (
@@ -26,9 +27,8 @@ from flights.models import (
     Source,
 )
 
-from flights.dates import EARLIEST, window_error
-
 from .base import Importer, clip
+from .bulk import chunks, insert_records, insert_rows, rows_matching, update_rows
 from .columns import (
     CellError,
     aircraft_cell,
@@ -37,7 +37,6 @@ from .columns import (
     read_local_time,
     time_in_text,
 )
-from .bulk import chunks, insert_records, insert_rows, rows_matching, update_rows
 
 COLUMNS: dict[str, tuple[str, ...]] = {
     "date": ("flight_date", "day"),
@@ -250,8 +249,9 @@ class FlightlogImporter(Importer):
         dep, arr = airports
         status = get("status", "")
         if status and not status.lower().startswith(FLOWN):
-            self.report.reject(line, [("status", status, f'status "{clip(status, 40)}": not '
-                                       "flown, not imported")])
+            self.report.reject(
+                line, [("status", status, f'status "{clip(status, 40)}": not flown, not imported')]
+            )
             return
         if dep is not None and dep == arr:
             errors.append(

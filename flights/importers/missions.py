@@ -235,4 +235,3 @@ def _money(value: str) -> Decimal | None:
     except InvalidOperation:
         return None
     return amount.quantize(Decimal("0.01")) if 0 <= amount < Decimal("1e10") else None
-
