@@ -10,12 +10,10 @@ peak resident memory (ru_maxrss of the child) of each, with the spread.
 from __future__ import annotations
 
 import datetime as dt
-import resource
 import statistics
 import subprocess
 import sys
 import tempfile
-import time
 from pathlib import Path
 
 COLUMNS = 43
@@ -34,25 +32,6 @@ def make_workbook(path: Path, rows: int) -> None:
             + [f"x{i % 97}" for _ in range(COLUMNS - 6)]
         )
     wb.save(path)
-
-
-def read(reader: str, path: str) -> None:
-    """Read every row as the importer would (cells to text) and print the count."""
-    from flights.importers.sources import xlsx_rows
-
-    n = sum(1 for _ in xlsx_rows(Path(path), reader=reader))
-    print(n)
-
-
-def measure(reader: str, path: Path) -> tuple[float, float]:
-    started = time.perf_counter()
-    before = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
-    subprocess.run(
-        [sys.executable, __file__, "--read", reader, str(path)], check=True, capture_output=True
-    )
-    seconds = time.perf_counter() - started
-    peak = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
-    return seconds, max(peak, before) / 1024
 
 
 def main() -> None:
@@ -82,9 +61,12 @@ def main() -> None:
 
 
 _CHILD = """
-import resource, sys, time
+import os, resource, sys, time
 from pathlib import Path
 sys.path.insert(0, '.')
+os.environ.setdefault('DJANGO_SETTINGS_MODULE', 'tracker.settings')
+import django
+django.setup()
 from flights.importers.sources import xlsx_rows
 t = time.perf_counter()
 n = sum(1 for _ in xlsx_rows(Path(sys.argv[2]), reader=sys.argv[1]))
