@@ -404,3 +404,21 @@ def test_two_identical_imports_at_once_both_finish_and_store_the_file_once(tmp_p
     assert sorted(run.objects_written["flights"]["created"] for run in runs) == [0, 1]
     assert Flight.objects.count() == 1
     assert ImportRun.objects.filter(error__startswith="internal error").count() == 0
+
+
+def test_every_printed_airport_code_reads_back_as_the_same_airport():
+    from flights.importers.base import AirportCodes
+
+    codes = AirportCodes()
+    assert [pk for pk in codes.info if codes.resolve(codes.code_of(pk)) != pk] == []
+    mesa, ivanovo = Airport.objects.get(icao="KIWA"), Airport.objects.get(icao="UUBI")
+    assert (mesa.code, ivanovo.code) == ("KIWA", "IWA")
+    assert Airport.objects.resolve(mesa.code) == mesa
+    assert Airport.objects.resolve(Airport.objects.get(icao="KAEX").code).icao == "KAEX"
+
+
+def test_a_route_through_mesa_prints_a_code_that_finds_mesa(tmp_path):
+    path = tmp_path / "log.csv"
+    path.write_text("date,from,to,mission_id\n2024-03-30,KIWA,KELP,M1\n")
+    import_path("flightlog", path)
+    assert Flight.objects.get().route == "KIWA → ELP"

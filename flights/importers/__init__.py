@@ -57,9 +57,10 @@ def importer_for(fmt: str):
         raise ImportFailed(f"unknown format {fmt!r}; use one of {', '.join(FORMATS)}") from None
 
 
-def import_path(fmt: str, path, *, started_by=None, station: str = "") -> ImportRun:
+def import_path(fmt: str, path, *, started_by=None, station: str = "", profile=None) -> ImportRun:
     """Import a local file synchronously (no copy is stored); return the finished run.
-    `station` is the airport a station log was kept at (stationlog)."""
+    `station` is the airport a station log was kept at (stationlog); `profile` an
+    ImportProfile whose column mapping renames the file's header."""
     importer = importer_for(fmt)
     path = Path(path)
     run = ImportRun.objects.create(
@@ -68,6 +69,7 @@ def import_path(fmt: str, path, *, started_by=None, station: str = "") -> Import
         started_by=started_by,
         status=ImportStatus.QUEUED,
         station=station.strip().upper()[:8],
+        profile=profile,
     )
     return execute(run, importer, path=path)
 

@@ -407,6 +407,10 @@ class AirportCodes:
                 self.lid[lid] = pk
             self.info[pk] = (icao, lid or iata or icao, country, lat, lon)
         self._cache: dict[str, int | None] = {}
+        # A short code read as another airport is printed as ICAO, as Airport.code does.
+        for pk, (icao, short, country, lat, lon) in self.info.items():
+            if self.resolve(short) != pk:
+                self.info[pk] = (icao, icao, country, lat, lon)
 
     def resolve(self, code: str) -> int | None:
         """Airport id for a code, as Airport.objects.resolve() reads it."""
@@ -680,6 +684,7 @@ class Importer:
     def is_header(self, cells: list[str]) -> bool:
         """Whether a line is the header: it names every required column, or three known ones."""
         lookup = self._lookup = getattr(self, "_lookup", None) or header_lookup(self.columns)
+        cells = self.mapped_header(cells)
         named = {lookup.get(normalise_header(cell)) for cell in cells} - {None}
         return set(self.required) <= named or len(named) >= 3
 
@@ -703,10 +708,19 @@ class Importer:
                 report.progress()
         report.rows = done
 
+    def mapped_header(self, header: list[str]) -> list[str]:
+        """The header as the run's column mapping profile renames it: a mapped column gets its
+        field's canonical name, an ignored one no name (docs/imports.md, "Column mapping")."""
+        profile = self.run.profile
+        if profile is None:
+            return header
+        mapping = {normalise_header(k): v for k, v in profile.mapping.items()}
+        return [mapping.get(normalise_header(cell), cell) for cell in header]
+
     def check_header(self, source: CsvFile) -> None:
         for number in source.label_lines:
             self.report.warn(f"line {number}: a label row above the header, skipped")
-        index, unknown, repeated = column_index(source.header, self.columns)
+        index, unknown, repeated = column_index(self.mapped_header(source.header), self.columns)
         missing = [name for name in self.required if name not in index]
         if missing:
             wanted = "; ".join(
