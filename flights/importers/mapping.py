@@ -54,8 +54,11 @@ def preview_mapping(run: ImportRun, posted=None) -> dict:
         importer = importer_class(run, report)
         source = CsvFile(path, "utf-8-sig")
         source.header, source.header_line = header, 1
-        importer.check_header(source)
-        importer.consume(iter(rows))
+        try:
+            importer.check_header(source)
+            importer.consume(iter(rows))
+        except ImportFailed as exc:  # a required field not chosen yet: say which
+            report.warn(str(exc))
     values = []
     for line, cells, _ in rows:
         values.append((line, cells or [], report.errors.get(line, [])))
