@@ -49,6 +49,8 @@ class SourceKind(models.TextChoices):
 class ImportFormat(models.TextChoices):
     FLIGHTLOG = "flightlog", "Flight log CSV"
     ARTS = "arts", "ICE ARTS passenger records"
+    ARTS_MISSIONS = "arts_missions", "ICE ARTS missions table"
+    STATIONLOG = "stationlog", "Station log (one airport)"
 
 
 class ImportStatus(models.TextChoices):

@@ -37,6 +37,8 @@ urlpatterns = [
     path("moderation/<int:pk>/reject/", sightings.sighting_reject, name="sighting_reject"),
     # imports (staff)
     path("imports/", imports.import_list, name="imports"),
+    path("imports/map/", imports.import_map, name="import_map"),
+    path("imports/<int:pk>/map/", imports.import_map_run, name="import_map_run"),
     path("imports/<int:pk>/", imports.import_detail, name="import_detail"),
     path("imports/<int:pk>/status.json", imports.import_status, name="import_status"),
     path("imports/<int:pk>/rejected.csv", imports.import_rejected_csv, name="import_rejected_csv"),

@@ -40,6 +40,8 @@ ACCESS: dict[str, str] = {
     "flights:sighting_reject": "moderator",
     # imports (staff)
     "flights:imports": "staff",
+    "flights:import_map": "staff",
+    "flights:import_map_run": "staff",
     "flights:import_detail": "staff",
     "flights:import_status": "staff",
     "flights:import_rejected_csv": "staff",

@@ -47,7 +47,7 @@ def test_flight_list_shows_the_route_and_searches_by_airport_code(admin_client, 
     make_flight(route=("KAEX", "MGGT"))
     response = admin_client.get(reverse("admin:flights_flight_changelist"), {"q": "ANC"})
     body = response.content.decode()
-    assert "IWA → ELP → ANC → SHE → ICN" in body
+    assert "KIWA → ELP → ANC → SHE → ICN" in body
     assert "AEX → GUA" not in body
 
 

@@ -57,7 +57,7 @@ def test_flight_list_shows_a_flight_with_route_aircraft_people_and_sources(clien
     flight = body["results"][0]
     assert flight["id"] == china_flight.pk
     assert flight["date"] == "2024-03-30"
-    assert flight["route"] == "IWA → ELP → ANC → SHE"
+    assert flight["route"] == "KIWA → ELP → ANC → SHE"
     assert flight["origin"]["icao"] == "KIWA"
     assert flight["destination"]["icao"] == "ZYTX"
     assert flight["destination_country"] == {"code": "CN", "name": "China"}
@@ -331,7 +331,7 @@ def test_flight_detail_has_legs_sources_and_passenger_segments(client, china_fli
     assert body["segments"] == [
         {
             "pickup": {
-                "code": "IWA",
+                "code": "KIWA",
                 "icao": "KIWA",
                 "iata": "AZA",
                 "name": kiwa.name,
@@ -427,7 +427,7 @@ def test_airports_by_code_and_country(client, db):
     assert [a["icao"] for a in by_iata["results"]] == ["KAEX"]
 
     detail = get(client, reverse("flights:api_airport", args=["KIWA"])).json()
-    assert detail["icao"] == "KIWA" and detail["code"] == "IWA" and detail["country"] == "US"
+    assert detail["icao"] == "KIWA" and detail["code"] == "KIWA" and detail["country"] == "US"
 
     guatemala = get(client, reverse("flights:api_airports"), country="gt", page_size=500).json()
     assert guatemala["count"] == Airport.objects.filter(country_id="GT").count()

@@ -14,7 +14,7 @@ def test_load_demo_holds_the_shenyang_mission_as_reported(reference_data):
     call_command("load_demo")
     flight = Flight.objects.get(external_ref=SHENYANG_REF)
     assert flight.date == dt.date(2024, 3, 30)
-    assert flight.route == "IWA → ELP → ANC → SHE → ICN"
+    assert flight.route == "KIWA → ELP → ANC → SHE → ICN"
     assert flight.destination_country_id == "CN"
     assert flight.aircraft_type.designator == "GLF5"
     assert (flight.pax_count, flight.pax_max, flight.pax_basis) == (None, 14, Basis.INFERRED)

@@ -126,6 +126,7 @@ def test_a_changed_file_updates_the_counts_and_drops_segments_it_no_longer_lists
 def test_bad_rows_are_rejected_with_line_column_and_reason(tmp_path):
     rows = sample_rows()[:4]
     rows[0]["PULOC"] = "KXXX"
+    rows[0]["air_AirportName"] = rows[0]["air_City"] = "Qqzzx Field"
     rows[1]["MissionDate"] = "2018-13-02"
     rows[2]["R-T"] = "X"
     rows[3]["Juvenile"] = "maybe"
@@ -140,8 +141,18 @@ def test_bad_rows_are_rejected_with_line_column_and_reason(tmp_path):
             "2018-13-02",
             'unreadable date "2018-13-02": use YYYY-MM-DD or M/D/YYYY',
         ),
-        (4, "R-T", "X", '"X" is neither R (removal) nor T (transfer)'),
-        (5, "Juvenile", "maybe", 'not a yes/no value "maybe": use true/false, Y/N or 1/0'),
+        (
+            4,
+            "R-T",
+            "X",
+            '"X" is not an R-T value: use R/Removal, T/Transfer, CBP, Ineligible or No-show',
+        ),
+        (
+            5,
+            "Juvenile",
+            "maybe",
+            'not a yes/no value "maybe": use yes/no, true/false, Y/N or 1/0',
+        ),
     ]
     assert run.status == "rejects"
     assert Flight.objects.count() == 0

@@ -191,8 +191,8 @@ def test_a_file_without_the_required_columns_fails_naming_them(tmp_path):
     assert run.status == "failed"
     assert run.error == (
         "line 1: the header has no column for date (or flight_date, day); "
-        "from (or origin, dep, from_airport, departure_airport); "
-        "to (or destination, dest, arr, to_airport, arrival_airport)"
+        "from (or origin, dep, from_airport, departure_airport, departure); "
+        "to (or destination, dest, arr, to_airport, arrival_airport, arrival)"
     )
 
 

@@ -37,7 +37,10 @@ def big_arts_file(tmp_path, copies=40):
                 row["MissionID"] = "3202-0"  # the same mission, another date, much later
                 row["MissionDate"] = "2018-10-09"
             if n % 7 == 3 and row["PULOC"] == "KAEX":
-                row["PULOC"] = "KXXX"
+                row["PULOC"] = "KXXX"  # rejected: no airport name to fall back on either
+                row["air_AirportName"] = row["air_City"] = row["air_Country"] = ""
+            elif n % 11 == 5 and row["PULOC"] == "KAEX":
+                row["PULOC"] = "(B)(7)(E) "  # found by its name, in whichever part it is
             if n % 5 == 1 and row["StrikeFromList"].lower() in ("true", "1"):
                 row["ReasonStruck"] = "Medical,\r\nsee note"
             rows.append(row)
@@ -106,7 +109,8 @@ def test_a_file_read_in_parts_gives_what_one_process_gives(
 ):
     path = big_arts_file(tmp_path)
     expected, expected_rows = read_in_one_piece(path, settings)
-    assert expected["rejected"] > 0 and len(expected["warnings"]) == 1
+    assert expected["rejected"] > 0 and len(expected["warnings"]) == 2
+    assert "found by the airport name" in expected["warnings"][0]
 
     settings.IMPORT_READ_PROCESSES = 3
     monkeypatch.setattr(arts, "MISSIONS_PER_BATCH", 7)  # and written in many batches

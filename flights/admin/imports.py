@@ -6,7 +6,7 @@ from django.urls import reverse
 from django.utils.html import format_html, format_html_join
 
 from flights.importers.uploads import ImportUploadForm
-from flights.models import ImportFeed, ImportRun, ImportStatus
+from flights.models import ImportFeed, ImportProfile, ImportRun, ImportStatus
 from flights.permissions import can_start_imports
 
 REJECTS_SHOWN = 50
@@ -17,7 +17,7 @@ class ImportRunUploadForm(forms.ModelForm):
 
     class Meta:
         model = ImportRun
-        fields = ["format", "file", "source_kind"]
+        fields = ["format", "file", "source_kind", "station", "profile"]
 
     def clean_file(self):
         upload = self.cleaned_data.get("file")
@@ -57,7 +57,7 @@ class ImportRunAdmin(admin.ModelAdmin):
 
     def get_fields(self, request, obj=None):
         if obj is None:
-            return ["format", "file", "source_kind"]
+            return ["format", "file", "source_kind", "station", "profile"]
         return self.readonly_fields
 
     def get_readonly_fields(self, request, obj=None):
@@ -185,3 +185,13 @@ class ImportFeedAdmin(admin.ModelAdmin):
         for feed in queryset:
             fetch_feed.delay(feed.pk)
         self.message_user(request, f"{queryset.count()} feed(s) queued for fetching.")
+
+
+@admin.register(ImportProfile)
+class ImportProfileAdmin(admin.ModelAdmin):
+    """Saved column mappings (made on the mapping page; editable here)."""
+
+    list_display = ("name", "format", "created_by", "created_at")
+    list_filter = ("format",)
+    search_fields = ("name",)
+    readonly_fields = ("created_by", "created_at")

@@ -28,8 +28,15 @@ from .base import (
     worker_lost_message,
 )
 from .flightlog import FlightlogImporter
+from .missions import ArtsMissionsImporter
+from .stationlog import StationlogImporter
 
-IMPORTERS = {"flightlog": FlightlogImporter, "arts": ArtsImporter}
+IMPORTERS = {
+    "flightlog": FlightlogImporter,
+    "arts": ArtsImporter,
+    "arts_missions": ArtsMissionsImporter,
+    "stationlog": StationlogImporter,
+}
 FORMATS = tuple(IMPORTERS)
 
 __all__ = [
@@ -50,12 +57,19 @@ def importer_for(fmt: str):
         raise ImportFailed(f"unknown format {fmt!r}; use one of {', '.join(FORMATS)}") from None
 
 
-def import_path(fmt: str, path, *, started_by=None) -> ImportRun:
-    """Import a local file synchronously (no copy is stored); return the finished run."""
+def import_path(fmt: str, path, *, started_by=None, station: str = "", profile=None) -> ImportRun:
+    """Import a local file synchronously (no copy is stored); return the finished run.
+    `station` is the airport a station log was kept at (stationlog); `profile` an
+    ImportProfile whose column mapping renames the file's header."""
     importer = importer_for(fmt)
     path = Path(path)
     run = ImportRun.objects.create(
-        format=fmt, file_name=path.name[:300], started_by=started_by, status=ImportStatus.QUEUED
+        format=fmt,
+        file_name=path.name[:300],
+        started_by=started_by,
+        status=ImportStatus.QUEUED,
+        station=station.strip().upper()[:8],
+        profile=profile,
     )
     return execute(run, importer, path=path)
 

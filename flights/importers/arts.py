@@ -19,17 +19,19 @@ from django.conf import settings
 from django.utils import timezone
 
 from flights.choices import Basis, FlightKind, SourceKind
+from flights.dates import window_error
 from flights.models import (
     CitizenshipCount,
     Country,
     Flight,
     FlightChange,
     FlightSource,
+    Leg,
     PassengerSegment,
     Source,
 )
 
-from .base import Importer, clip
+from .base import AirportNames, Importer, clip
 from .bulk import (
     chunks,
     insert_records,
@@ -38,7 +40,7 @@ from .bulk import (
     rows_matching,
     update_rows,
 )
-from .flightlog import parse_date
+from .columns import is_redacted, parse_date
 
 DATA = Path(__file__).resolve().parent.parent / "data" / "arts_countries.csv"
 ARTS_COLUMNS = (
@@ -50,8 +52,17 @@ ARTS_COLUMNS = (
     "air2_AirportName, air2_City, st2_StateID, st2_StateAbbr, aor2_AORID, aor2_AOR, "
     "aor2_AORName, air2_Country"
 ).split(", ")
-# Every released column is known (so none is reported as unknown); only these are read.
-COLUMNS: dict[str, tuple[str, ...]] = {name: () for name in ARTS_COLUMNS}
+# The 47-column installments begin with these, redacted; they are never read (docs/imports.md).
+PERSON_COLUMNS = ("ANumber", "LastName", "FirstName", "DOB")
+# The research community's 52-column output adds these.
+RESEARCH_COLUMNS = (
+    "air_LatitudeDecimalDegrees", "air_LongitudeDecimalDegrees", "air2_LatitudeDecimalDegrees",
+    "air2_LongitudeDecimalDegrees", "NonCriminal",
+)  # fmt: skip
+# Every released column is known (so none is reported as unknown); only USED are read.
+COLUMNS: dict[str, tuple[str, ...]] = {
+    name: () for name in (*PERSON_COLUMNS, *ARTS_COLUMNS, *RESEARCH_COLUMNS)
+}
 USED = (
     "MissionID",
     "MissionNumber",
@@ -62,23 +73,46 @@ USED = (
     "Juvenile",
     "StrikeFromList",
     "CountryOfCitizenship",
+    "air_AirportName",
+    "air_City",
+    "air_Country",
+    "air2_AirportName",
+    "air2_City",
+    "air2_Country",
 )
+# Columns that give the pickup and drop-off airport by name when the code does not.
+NAME_COLUMNS = {
+    "PULOC": ("air_AirportName", "air_City", "air_Country"),
+    "DropLoc": ("air2_AirportName", "air2_City", "air2_Country"),
+}
 BOOLEANS = {
-    "true": True, "false": False, "TRUE": True, "FALSE": False, "True": True, "False": False,
-    "Y": True, "N": False, "y": True, "n": False, "1": True, "0": False,
+    "true": True, "false": False, "yes": True, "no": False, "y": True, "n": False,
+    "1": True, "0": False, "1.0": True, "0.0": False, "t": True, "f": False,
+}  # fmt: skip
+# R-T as released (docs/imports.md): True removal, False transfer, None not given, NOT_FLOWN
+# listed but did not fly (counted with the struck).
+NOT_FLOWN = "not flown"
+RT_VALUES = {
+    "": None, "r": True, "removal": True, "t": False, "transfer": False,
+    "cbp": False,  # a transfer ICE flew on behalf of CBP
+    "ineligible": NOT_FLOWN, "no-show": NOT_FLOWN, "noshow": NOT_FLOWN, "no show": NOT_FLOWN,
 }  # fmt: skip
 NO_COUNTRY = "(not given)"
 # A valid row of a mission that another pass gathers (ArtsImporter.passes).
 ELSEWHERE = object()
+# A segment whose pickup or drop-off code says nothing: found by the row's airport names.
+BY_NAME = object()
+CORRECTIONS = Path(__file__).resolve().parent.parent / "data" / "arts_airport_corrections.csv"
 # Counters of a segment: people, removals, transfers, juveniles, struck.
 PEOPLE, REMOVALS, TRANSFERS, JUVENILES, STRUCK = range(5)
-SEGMENT_FIELDS = ("people", "removals", "transfers", "juveniles", "struck")
+SEGMENT_FIELDS = ("people", "removals", "transfers", "juveniles", "struck", "airports_basis")
 MISSIONS_PER_BATCH = 2000  # about 60,000 citizenship counts
 # What a mission sets on its flight (ArtsImporter._flight_values), compared on a re-import.
 FLIGHT_FIELDS = (
     "date", "callsign", "kind", "pax_count", "pax_min", "pax_max", "pax_basis", "pax_method",
     "origin_id", "destination_id", "destination_country_id",
 )  # fmt: skip
+ROUTE_FIELDS = ("origin_id", "destination_id", "destination_country_id")
 
 
 def country_codes() -> dict[str, str]:
@@ -102,6 +136,15 @@ def country_codes() -> dict[str, str]:
             codes[row["arts_name"].strip().upper()] = row["iso_code"].strip().upper()
     known = set(Country.objects.values_list("code", flat=True))
     return {name: code for name, code in codes.items() if code in known}
+
+
+def load_corrections() -> dict[str, tuple[str, str]]:
+    """Bad airport codes seen in released files → (the right ICAO code or "" for junk, why)."""
+    with open(CORRECTIONS, newline="", encoding="utf-8") as fh:
+        return {
+            row["code"].strip().upper(): (row["correct"].strip().upper(), row["why"].strip())
+            for row in csv.DictReader(fh)
+        }
 
 
 class Mission:
@@ -130,6 +173,10 @@ class ArtsImporter(Importer):
         self.conflicts: dict[str, tuple[int, int]] = {}
         self.unknown: Counter = Counter()  # country spellings we have no code for → people
         self.source = None
+        self.corrections = load_corrections()
+        self.corrected: set[str] = set()
+        self.inferred: Counter = Counter()  # segments whose airport was found by its name
+        self.airport_names = AirportNames()
 
     def forget_missions(self) -> None:
         self.missions: dict[str, Mission] = {}
@@ -138,6 +185,7 @@ class ArtsImporter(Importer):
         self._segments: dict[tuple, list | tuple | object] = {}
         self._flags: dict[tuple, tuple] = {}
         self._countries: dict[str, str] = {}
+        self._named: dict[tuple, list | tuple | object] = {}
 
     def passes(self, path: Path) -> int:
         """Memory follows the missions a file holds, so a big file is read in several passes,
@@ -171,6 +219,10 @@ class ArtsImporter(Importer):
         self._number_pos = self.pos["MissionNumber"]
         # A million rows: each key is picked in one C call.
         self._segment_key = operator.itemgetter(*self._seg_pos)
+        if any(self._has_names(col) for col in NAME_COLUMNS):
+            self.airport_names.load()  # here, before any reading process is forked
+        names = [self.pos[n] for cols in NAME_COLUMNS.values() for n in cols]
+        self._name_key = operator.itemgetter(*(blank if p is None else p for p in names))
         self._flag_key = operator.itemgetter(*self._flag_pos)
 
     def fields_read(self) -> int:
@@ -183,6 +235,18 @@ class ArtsImporter(Importer):
         segment = self._segments.get(key)
         if segment is None:
             segment = self._segments[key] = self._check_segment(line, key, cells)
+        if segment is BY_NAME:
+            nkey = (*key, *self._name_key(cells))
+            found = self._named.get(nkey)
+            if found is None:
+                before = self.inferred.copy()
+                segment = self._check_segment(line, key, cells, by_name=True)
+                found = self._named[nkey] = (segment, tuple((self.inferred - before).elements()))
+                self.inferred = before
+            segment = found[0]
+            # Counted once per row: in the first pass, which reads every row (begin_pass).
+            if not self.pass_number and (type(segment) is list or segment is ELSEWHERE):
+                self.inferred.update(found[1])
         fkey = self._flag_key(cells)
         flags = self._flags.get(fkey)
         if flags is None:
@@ -214,15 +278,18 @@ class ArtsImporter(Importer):
             segment[5][name] += 1
         self.report.accepted += 1
 
-    def _check_segment(self, line: int, key: tuple, cells: list[str]) -> list | tuple:
-        """The segment counters for a valid (mission, date, pickup, drop-off), else its errors."""
+    def _check_segment(
+        self, line: int, key: tuple, cells: list[str], by_name: bool = False
+    ) -> list | tuple | object:
+        """The segment counters for a valid (mission, date, pickup, drop-off), else its errors;
+        BY_NAME when an airport must be found from the row's airport name columns."""
         raw_id, raw_date, raw_pu, raw_do = (value.strip() for value in key)
         errors = []
         if not raw_id:
             errors.append(("MissionID", "", "missing mission id"))
         elif len(raw_id) > 50:
             errors.append(("MissionID", raw_id, "a mission id has at most 50 characters"))
-        day = parse_date(raw_date) if raw_date else None
+        day = parse_date(raw_date, excel=True) if raw_date else None
         if day is None:
             message = (
                 f'unreadable date "{raw_date}": use YYYY-MM-DD or M/D/YYYY'
@@ -230,12 +297,21 @@ class ArtsImporter(Importer):
                 else "missing date"
             )
             errors.append(("MissionDate", raw_date, message))
+        elif problem := window_error(day):
+            errors.append(("MissionDate", raw_date, problem))
         ends = []
+        inferred = False
         for col, code in (("PULOC", raw_pu), ("DropLoc", raw_do)):
-            pk = self.airports.resolve(code) if code else None
+            pk = self._airport(line, code)
+            if pk is None and not by_name and self._has_names(col):
+                return BY_NAME
+            if pk is None and by_name:
+                pk = self._airport_by_name(col, cells)
+                if pk is not None:
+                    inferred = True
+                    self.inferred[col] += 1
             if pk is None:
-                message = f'unknown airport code "{code}"' if code else "missing airport code"
-                errors.append((col, code, message))
+                errors.append((col, code, self._airport_error(col, code)))
             ends.append(pk)
         if errors:
             return tuple(errors)
@@ -252,15 +328,57 @@ class ArtsImporter(Importer):
         pair = (ends[0], ends[1])
         segment = mission.segments.get(pair)
         if segment is None:
-            segment = mission.segments[pair] = [0, 0, 0, 0, 0, Counter()]
+            segment = mission.segments[pair] = [0, 0, 0, 0, 0, Counter(), inferred]
+        segment[6] = segment[6] or inferred
         return segment
 
+    def _airport(self, line: int, code: str) -> int | None:
+        """The airport a code means, after the correction table (one warning per code)."""
+        if not code or is_redacted(code):
+            return None
+        key = " ".join(code.split()).upper()
+        if key in self.corrections:
+            correct, why = self.corrections[key]
+            if key not in self.corrected:
+                self.corrected.add(key)
+                if correct:
+                    self.report.warn(
+                        f'line {line}: airport code "{clip(key, 20)}" read as {correct} ({why}); '
+                        "the same for every row with it"
+                    )
+            return self.airports.resolve(correct) if correct else None
+        return self.airports.resolve(key)
+
+    def _airport_error(self, col: str, code: str) -> str:
+        key = " ".join(code.split()).upper()
+        if not code:
+            return "missing airport code"
+        if is_redacted(code):
+            return "airport code redacted, and no known airport by the name given in the row"
+        if key in self.corrections and not self.corrections[key][0]:
+            return f'"{clip(key, 30)}" is not an airport code, and the row names no known airport'
+        return f'unknown airport code "{code}"'
+
+    def _has_names(self, col: str) -> bool:
+        return self.pos[NAME_COLUMNS[col][0]] is not None
+
+    def _airport_by_name(self, col: str, cells: list[str]) -> int | None:
+        name, city, country = (
+            cells[self.pos[c]].strip() if self.pos[c] is not None else "" for c in NAME_COLUMNS[col]
+        )
+        return self.airport_names.find(name, city, country)
+
     def part_state(self):
-        return self.missions, self.conflicts
+        return self.missions, self.conflicts, self.inferred, self.corrected
+
+    def _merge_notes(self, inferred, corrected) -> None:
+        self.inferred.update(inferred)
+        self.corrected |= corrected
 
     def merge_part(self, state) -> None:
         """Add a later part of the file: the same as reading its rows after ours."""
-        missions, conflicts = state
+        missions, conflicts, inferred, corrected = state
+        self._merge_notes(inferred, corrected)
         for mid, theirs in missions.items():
             mine = self.missions.get(mid)
             if mine is None:
@@ -280,12 +398,19 @@ class ArtsImporter(Importer):
                     for i in range(5):
                         ours[i] += seg[i]
                     ours[5].update(seg[5])
+                    ours[6] = ours[6] or seg[6]
 
     def finish_reading(self) -> None:
         # The caches hold every segment: let the write free them batch by batch.
-        self._segments, self._flags, self._countries = {}, {}, {}
+        self._segments, self._flags, self._countries, self._named = {}, {}, {}, {}
 
     def finish_writing(self) -> None:
+        for col, what in (("PULOC", "pickup"), ("DropLoc", "drop-off")):
+            if self.inferred[col]:
+                self.report.warn(
+                    f"{self.inferred[col]} rows gave a redacted or unknown {what} code: the "
+                    "airport was found by the airport name in the row and stored as inferred"
+                )
         for mid, (line, first) in sorted(self.conflicts.items(), key=lambda item: item[1]):
             self.report.warn(
                 f"line {line}: mission {mid} has another date or number than on line "
@@ -300,23 +425,35 @@ class ArtsImporter(Importer):
         """(removal: True/False/None, juvenile, struck), or a 1-tuple of errors."""
         raw_rt, raw_juv, raw_struck = (value.strip() for value in fkey)
         errors = []
-        rt = raw_rt.upper()
-        removal = {"R": True, "T": False, "": None}.get(rt)
-        if removal is None and rt:
-            errors.append(("R-T", rt, f'"{clip(rt, 20)}" is neither R (removal) nor T (transfer)'))
+        removal = RT_VALUES.get(" ".join(raw_rt.lower().split()), "?")
+        if removal == "?":
+            errors.append(
+                (
+                    "R-T",
+                    raw_rt,
+                    f'"{clip(raw_rt, 20)}" is not an R-T value: use R/Removal, T/Transfer, CBP, '
+                    "Ineligible or No-show",
+                )
+            )
         values = []
         for col, raw in (("Juvenile", raw_juv), ("StrikeFromList", raw_struck)):
-            if not raw:
+            if not raw or is_redacted(raw):
                 values.append(False)
                 continue
-            flag = BOOLEANS.get(raw, BOOLEANS.get(raw.lower()))
+            flag = BOOLEANS.get(raw.lower())
             if flag is None:
                 errors.append(
-                    (col, raw, f'not a yes/no value "{clip(raw, 20)}": use true/false, Y/N or 1/0')
+                    (
+                        col,
+                        raw,
+                        f'not a yes/no value "{clip(raw, 20)}": use yes/no, true/false, Y/N or 1/0',
+                    )
                 )
             values.append(flag)
         if errors:
             return (tuple(errors),)
+        if removal == NOT_FLOWN:
+            return (None, values[0], True)
         return (removal, values[0], values[1])
 
     # --- writing -----------------------------------------------------------------------------
@@ -346,6 +483,14 @@ class ArtsImporter(Importer):
                 Flight, "external_ref", list(refs), ["external_ref", "id", *FLIGHT_FIELDS]
             )
         }
+        # A flight the missions table gave legs keeps their route (missions.py): whichever file
+        # came first, the route is the legs' and the people are the passenger records'.
+        routed = {
+            row[0]
+            for row in rows_matching(
+                Leg, "flight_id", sorted(row[0] for row in stored.values()), ["flight_id"]
+            )
+        }
         new_refs, new_records = [], []
         changed: dict[int, dict] = {}
         updates = []
@@ -366,6 +511,9 @@ class ArtsImporter(Importer):
                     }
                 )
                 continue
+            if row[0] in routed:
+                for field in ROUTE_FIELDS:
+                    values[field] = row[1 + FLIGHT_FIELDS.index(field)]
             diff = {
                 field: [_plain(old), _plain(values[field])]
                 for field, old in zip(FLIGHT_FIELDS, row[1:], strict=True)
@@ -456,7 +604,7 @@ class ArtsImporter(Importer):
         destination = _most(drops) or next(iter(mission.segments))[1]
         return {
             "date": mission.date,
-            "callsign": mission.number[:12],
+            "callsign": _mission_number(mission.number)[:12],
             "kind": FlightKind.REMOVAL if removals else FlightKind.DOMESTIC,
             "pax_count": total,
             "pax_min": None,
@@ -497,10 +645,10 @@ class ArtsImporter(Importer):
             row = existing.get(key)
             if row is None:
                 new_keys.append(key)
-                new_rows.append((*key, *seg[:5]))
+                new_rows.append((*key, *_segment_values(seg)))
                 changed_flights.add(key[0])
-            elif tuple(row[4:]) != tuple(seg[:5]):
-                update.append((row[0], *seg[:5]))
+            elif tuple(row[4:]) != _segment_values(seg):
+                update.append((row[0], *_segment_values(seg)))
                 changed_flights.add(key[0])
             else:
                 counts["passenger_segments"]["unchanged"] += 1
@@ -553,6 +701,16 @@ class ArtsImporter(Importer):
             counts["citizenship_counts"][name] += len(n)
         counts["citizenship_counts"]["unchanged"] += unchanged
         return changed_flights
+
+
+def _mission_number(value: str) -> str:
+    """`190053.0` (a republished float) is mission number 190053."""
+    return value[:-2] if value.endswith(".0") and value[:-2].isdigit() else value
+
+
+def _segment_values(seg: list) -> tuple:
+    """A segment's stored values, in SEGMENT_FIELDS order."""
+    return (*seg[:5], Basis.INFERRED if seg[6] else Basis.REPORTED)
 
 
 def _most(counter: Counter):

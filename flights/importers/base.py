@@ -25,7 +25,7 @@ from pathlib import Path
 
 from celery.exceptions import SoftTimeLimitExceeded
 from django.conf import settings
-from django.db import connection, transaction
+from django.db import IntegrityError, connection, transaction
 from django.utils import timezone
 
 from flights.cache import bump_data_version
@@ -51,31 +51,55 @@ def normalise_header(name: str) -> str:
     return _HEADER_STRIP.sub("", name or "").lower()
 
 
+def header_lookup(columns: dict[str, tuple[str, ...]]) -> dict[str, str]:
+    """Normalised header name → canonical column; a canonical name beats another's alias."""
+    lookup = {}
+    for canonical, aliases in columns.items():
+        for alias in aliases:
+            lookup.setdefault(normalise_header(alias), canonical)
+    for canonical in columns:
+        lookup[normalise_header(canonical)] = canonical
+    return lookup
+
+
 def column_index(
     header: list[str], columns: dict[str, tuple[str, ...]]
 ) -> tuple[dict[str, int], list[str], list[str]]:
-    """Map canonical column names to positions. Returns (index, unknown, repeated)."""
-    lookup = {}
-    for canonical, aliases in columns.items():
-        for alias in (canonical, *aliases):
-            lookup[normalise_header(alias)] = canonical
+    """Map canonical column names to positions. Returns (index, unknown, repeated).
+
+    A column named by its canonical name wins over one named by an alias of it, wherever they
+    stand (a `Day` column must not beat `Date`); otherwise the first of a repeated name is used.
+    """
+    lookup = header_lookup(columns)
     index: dict[str, int] = {}
+    exact: set[str] = set()
     unknown, repeated = [], []
     for pos, raw in enumerate(header):
-        canonical = lookup.get(normalise_header(raw))
+        key = normalise_header(raw)
+        canonical = lookup.get(key)
         if canonical is None:
-            if raw.strip():
+            if raw.strip() and not _PANDAS_UNNAMED.match(raw.strip()):
                 unknown.append(raw.strip())
-        elif canonical in index:
-            repeated.append(raw.strip())
-        else:
+            continue
+        is_exact = key == normalise_header(canonical)
+        if canonical not in index or (is_exact and canonical not in exact):
+            if canonical in index:
+                repeated.append(header[index[canonical]].strip())
             index[canonical] = pos
+            if is_exact:
+                exact.add(canonical)
+        else:
+            repeated.append(raw.strip())
     return index, unknown, repeated
 
 
+# pandas writes its index column with an empty name, and unnamed columns as "Unnamed: 9".
+_PANDAS_UNNAMED = re.compile(r"^Unnamed: \d+$")
+
+
 def sniff_delimiter(header_line: str) -> str:
-    """Comma unless the header has more semicolons or tabs (outside quotes) than commas."""
-    counts = {",": 0, ";": 0, "\t": 0}
+    """Comma unless the header has more semicolons, tabs or pipes (outside quotes) than commas."""
+    counts = {",": 0, ";": 0, "\t": 0, "|": 0}
     quoted = False
     for char in header_line:
         if char == '"':
@@ -101,6 +125,13 @@ def count_lines(path: Path) -> int:
     return lines
 
 
+# A text file holds no NUL or other control bytes; a few stray ones are rejected with their
+# lines (_records), but a head that is one part in a hundred of them is a binary file (or
+# UTF-16 without its mark).
+BINARY_SHARE = 0.01
+_CONTROL_BYTES = bytes([*range(0, 9), 11, *range(14, 32)])
+
+
 def check_readable(path: Path) -> None:
     try:
         with open(path, "rb") as fh:
@@ -109,7 +140,8 @@ def check_readable(path: Path) -> None:
         raise ImportFailed(f"cannot open the file: {exc.strerror or exc}") from None
     if not head.strip(b"\xef\xbb\xbf \t\r\n"):
         raise ImportFailed("the file is empty")
-    if b"\x00" in head:
+    control = len(head) - len(head.translate(None, _CONTROL_BYTES))
+    if b"\x00" in head and control > len(head) * BINARY_SHARE:
         raise ImportFailed("the file is not a CSV text file (it contains NUL bytes)")
 
 
@@ -123,11 +155,15 @@ class CsvFile:
     lines that continue it), cut to the same shape.
     """
 
-    def __init__(self, path: Path, encoding: str):
+    def __init__(self, path: Path, encoding: str, is_header=None):
         self.path = path
         self.encoding = encoding
+        # is_header(cells): whether a line names the importer's columns; lines above the first
+        # that does are label rows (up to LABEL_ROWS of them), skipped with a warning.
+        self.is_header = is_header
         self.header: list[str] = []
         self.header_line = 0
+        self.label_lines: list[int] = []
         self.delimiter = ","
         self.ended = False  # a part read to its PART_END (see part_rows)
 
@@ -135,33 +171,58 @@ class CsvFile:
         errors = "strict" if self.encoding.startswith("utf-8") else "replace"
         return io.TextIOWrapper(raw, encoding=self.encoding, errors=errors, newline="")
 
+    def _find_header(self) -> int:
+        """How many physical lines come before the header line."""
+        with open(self.path, "rb") as raw:
+            seen = 0
+            candidates: list[int] = []
+            for text in self._text(raw):
+                seen += 1
+                if not text.strip():
+                    continue
+                if self.is_header is None:
+                    return seen - 1
+                candidates.append(seen - 1)
+                try:
+                    cells = next(csv.reader([text], delimiter=sniff_delimiter(text)))
+                except (csv.Error, StopIteration):
+                    cells = []
+                if self.is_header(cells) or len(candidates) > LABEL_ROWS:
+                    break
+        if not candidates:
+            raise ImportFailed("the file is empty")
+        found = candidates[-1]
+        if self.is_header is not None and not self.is_header(cells):
+            found = candidates[0]  # no line names our columns: the header check says which
+        self.label_lines = [n + 1 for n in candidates if n < found]
+        return found
+
     @contextmanager
     def lines(self) -> Iterator[Iterator[str]]:
-        """Read the header (blank lines before it are skipped) and give the lines after it."""
+        """Read the header (blank lines and label rows before it are skipped) and give the lines
+        after it."""
+        before = self._find_header()
         with open(self.path, "rb") as raw:
             text = self._text(raw)
-            skipped = 0
-            first = ""
-            for first in text:
-                if first.strip():
-                    break
-                skipped += 1
-            else:
-                raise ImportFailed("the file is empty")
+            for _ in range(before):
+                next(text)
+            first = next(text)
+            if "\x00" in first:
+                raise ImportFailed(f"line {before + 1}: the header contains a NUL byte")
             self.delimiter = sniff_delimiter(first)
             reader = csv.reader(itertools.chain([first], text), delimiter=self.delimiter)
             try:
                 self.header = [cell.strip() for cell in next(reader)]
             except csv.Error as exc:
                 raise ImportFailed(
-                    f"line {skipped + 1}: the header cannot be read ({exc})"
+                    f"line {before + 1}: the header cannot be read ({exc})"
                 ) from None
-            self.header_line = skipped + reader.line_num
+            self.header_line = before + reader.line_num
             yield text
 
     def rows(self, lines: Iterator[str], fields: int = 0):
         """(line, cells, error) of every record after the header (see lines())."""
-        return _records(lines, self.header_line, self.delimiter, fields)
+        return _records(lines, self.header_line, self.delimiter, fields, width=len(self.header))
 
     def part_rows(
         self, start: int, end: int, lines_before: int, last: bool, fields: int = 0
@@ -175,7 +236,9 @@ class CsvFile:
             text = self._text(io.BufferedReader(_Slice(raw, end), buffer_size=1 << 20))
             lines = text if last else itertools.chain(text, [PART_END + "\n"])
             self.ended = last
-            yield from _records(lines, lines_before, self.delimiter, fields, self)
+            yield from _records(
+                lines, lines_before, self.delimiter, fields, self, width=len(self.header)
+            )
 
 
 # A line no CSV file holds: when it comes back as a row of its own, the part before it ended
@@ -183,27 +246,77 @@ class CsvFile:
 PART_END = "\u2063part-end-8f3b1c\u2063"
 
 
+LABEL_ROWS = 5
+# A quoted value may run over several lines, but not over this many (or it swallows the file).
+MAX_QUOTED_LINES = 200
+NUL_ERROR = "the line contains a NUL byte, which no text value holds"
+OPEN = object()  # a record whose quoted value is still open at the end of its text
+
+
+def _parse(text: str, delimiter: str):
+    """The cells of `text` as one record, or OPEN when a quote in it is not closed."""
+    try:
+        return next(csv.reader([text], delimiter=delimiter, strict=True), [])
+    except csv.Error as exc:
+        if str(exc) == "unexpected end of data":
+            return OPEN
+    # Only strict mode minds text after a closing quote ('"a"b'): read it as csv does.
+    return next(csv.reader([text], delimiter=delimiter), [])
+
+
+def _looks_like_row(text: str, delimiter: str, width: int) -> bool:
+    """Whether a line that would continue an open quoted value is rather a row of its own: it
+    has a whole row's delimiters before any quote that could close the value."""
+    if width < 2:
+        return False
+    quote = text.find('"')
+    return (text if quote < 0 else text[:quote]).count(delimiter) >= width - 1
+
+
 def _records(
-    lines: Iterator[str], offset: int, delimiter: str, fields: int = 0, part=None
+    lines: Iterator[str],
+    offset: int,
+    delimiter: str,
+    fields: int = 0,
+    part=None,
+    width: int = 0,
 ) -> Iterator[tuple[int, list[str] | None, str]]:
     """(line, cells, error) of each record in `lines`, which `offset` lines came before; the
-    same records, line numbers and errors as csv.reader over `lines` gives. Blank records are
-    skipped. Reading a `part`, a PART_END record ends it and marks the part `ended`."""
+    records csv.reader gives, except that a quote left open never swallows what follows
+    (docs/imports.md, "Quotes"): a line whose quote is not closed before a line that looks like
+    a row (`width` cells) or before the end of the file is an error, and reading goes on with the
+    next line. A line with a NUL is an error. Blank records are skipped. Reading a `part`, a
+    PART_END record ends it and marks the part `ended`."""
     limit = csv.field_size_limit()
     split = fields if fields > 0 else -1
     line = offset
-    for text in lines:
+    source = iter(lines)
+    pending = None
+    while True:
+        if pending is not None:
+            text, pending = pending, None
+        else:
+            text = next(source, None)
+            if text is None:
+                return
         line += 1
         start = line
-        if '"' in text or "\x00" in text or len(text) > limit:
-            reader = csv.reader(itertools.chain([text], lines), delimiter=delimiter)
+        if "\x00" in text:
+            yield start, None, NUL_ERROR
+            continue
+        if '"' in text or len(text) > limit:
             try:
-                cells = next(reader)
+                cells = _parse(text, delimiter)
+                error = ""
+                if cells is OPEN:
+                    cells, error, pending, line = _open_quote(
+                        text, source, delimiter, width, line, limit
+                    )
             except csv.Error as exc:
-                line += max(reader.line_num - 1, 0)
-                yield start, None, str(exc)
+                cells, error = None, str(exc)
+            if cells is None:
+                yield start, None, error
                 continue
-            line += reader.line_num - 1
             if not cells or not any(cell.strip() for cell in cells):
                 continue
             if fields > 0:
@@ -217,6 +330,43 @@ def _records(
             part.ended = True
             return
         yield start, cells, ""
+
+
+def _open_quote(text, source, delimiter, width, line, limit):
+    """Read on after a line whose quote is open: (cells, "", pending line, line) when a later
+    line closes it, else (None, error, the line to read next, line)."""
+    parts = [text]
+    size = len(text)
+    while True:
+        more = next(source, None)
+        if more is None:
+            return (
+                None,
+                "a quote opened on this line is not closed by the end of the file",
+                None,
+                line,
+            )
+        if _looks_like_row(more, delimiter, width) or "\x00" in more:
+            return (
+                None,
+                f"a quote opened on this line is not closed before line {line + 1}, which is "
+                "read as a row of its own",
+                more,
+                line,
+            )
+        line += 1
+        parts.append(more)
+        size += len(more)
+        if len(parts) > MAX_QUOTED_LINES or size > limit:
+            return (
+                None,
+                f"a quote opened on this line is not closed within {len(parts)} lines",
+                None,
+                line,
+            )
+        cells = _parse("".join(parts), delimiter)
+        if cells is not OPEN:
+            return cells, "", None, line
 
 
 class _Slice(io.RawIOBase):
@@ -257,6 +407,10 @@ class AirportCodes:
                 self.lid[lid] = pk
             self.info[pk] = (icao, lid or iata or icao, country, lat, lon)
         self._cache: dict[str, int | None] = {}
+        # A short code read as another airport is printed as ICAO, as Airport.code does.
+        for pk, (icao, short, country, lat, lon) in self.info.items():
+            if self.resolve(short) != pk:
+                self.info[pk] = (icao, icao, country, lat, lon)
 
     def resolve(self, code: str) -> int | None:
         """Airport id for a code, as Airport.objects.resolve() reads it."""
@@ -276,6 +430,13 @@ class AirportCodes:
         self._cache[code] = found
         return found
 
+    def tz_of(self, pk: int) -> str:
+        """The airport's time zone name (loaded on first use: most files need none; no format
+        that needs it is read by forked processes)."""
+        if not hasattr(self, "_tz"):
+            self._tz = dict(Airport.objects.exclude(tz="").values_list("id", "tz"))
+        return self._tz.get(pk, "")
+
     def icao_of(self, pk: int) -> str:
         return self.info[pk][0]
 
@@ -289,8 +450,72 @@ class AirportCodes:
         return self.info[pk][3], self.info[pk][4]
 
 
+_NAME_NOISE = re.compile(r"[^a-z0-9 ]+")
+_GENERIC_WORDS = {"international", "intl", "airport", "aeropuerto", "the", "of", "de", "del"}
+
+
+def _name_words(value: str, generic: bool = False) -> str:
+    words = _NAME_NOISE.sub(" ", value.lower()).split()
+    return " ".join(w for w in words if generic or w not in _GENERIC_WORDS)
+
+
+class AirportNames:
+    """Airports found by name, city and country (ARTS rows whose code is redacted).
+
+    Only airports with an IATA code are candidates (ARTS flies to airports with airline
+    service). Loaded on first use. A name matches when its words equal an airport's, or else
+    when they do without generic ones ("International", "Airport"); failing that, a city with
+    exactly one such airport in that country (or anywhere, when the country is not given or
+    not known)."""
+
+    def __init__(self):
+        self._names: dict[str, int | None] | None = None
+        self._cities: dict[tuple[str, str], int | None] = {}
+        self._countries: dict[str, str] = {}
+        self._found: dict[tuple[str, str, str], int | None] = {}
+
+    def load(self) -> None:
+        from flights.models import Country
+
+        self._names = {}
+        for pk, name, city, country, iata in Airport.objects.values_list(
+            "id", "name", "city", "country_id", "iata"
+        ):
+            if not iata:
+                continue  # ARTS flies to airports with airline service; it keeps 00TT out
+            # A name two airports share names neither; the full name is tried first.
+            for key in {_name_words(name, generic=True), "~" + _name_words(name)}:
+                self._names[key] = None if key in self._names else pk
+            if city:
+                for place in ((_name_words(city), country), (_name_words(city), "")):
+                    self._cities[place] = None if place in self._cities else pk
+        for code, name, alpha3 in Country.objects.values_list("code", "name", "alpha3"):
+            self._countries[_name_words(name)] = code
+            self._countries[alpha3.lower()] = code
+            self._countries[code.lower()] = code
+        self._countries.update({"usa": "US", "united states": "US", "us": "US"})
+
+    def find(self, name: str, city: str, country: str) -> int | None:
+        key = (name, city, country)
+        if key in self._found:
+            return self._found[key]
+        if self._names is None:
+            self.load()
+        found = None
+        if name:
+            found = self._names.get(_name_words(name, generic=True)) or self._names.get(
+                "~" + _name_words(name)
+            )
+        if found is None and city:
+            code = self._countries.get(_name_words(country), "") if country else ""
+            found = self._cities.get((_name_words(city), code))
+        self._found[key] = found
+        return found
+
+
 def clip(value: str, limit: int = VALUE_LIMIT) -> str:
-    value = value or ""
+    """A value cut for a message or a rejected row; no NUL ever reaches the database."""
+    value = (value or "").replace("\x00", "\\0")
     return value if len(value) <= limit else value[: limit - 1] + "…"
 
 
@@ -312,7 +537,7 @@ class Report:
 
     def warn(self, message: str) -> None:
         if len(self.warnings) < MAX_WARNINGS:
-            self.warnings.append(message)
+            self.warnings.append(message.replace("\x00", "\\0"))
         else:
             self._dropped_warnings += 1
 
@@ -447,7 +672,7 @@ class Importer:
         processes = processes_for(self, path, settings.IMPORT_READ_PROCESSES)
         if processes > 1 and read_in_parts(self, path, encoding, processes):
             return
-        source = CsvFile(path, encoding)
+        source = CsvFile(path, encoding, self.is_header)
         with source.lines() as lines:
             self.check_header(source)
             self.consume(source.rows(lines, self.fields_read()))
@@ -455,6 +680,13 @@ class Importer:
             self.report.warn("the file has a header but no rows")
         self.report.flush()
         self.finish_reading()
+
+    def is_header(self, cells: list[str]) -> bool:
+        """Whether a line is the header: it names every required column, or three known ones."""
+        lookup = self._lookup = getattr(self, "_lookup", None) or header_lookup(self.columns)
+        cells = self.mapped_header(cells)
+        named = {lookup.get(normalise_header(cell)) for cell in cells} - {None}
+        return set(self.required) <= named or len(named) >= 3
 
     def fields_read(self) -> int:
         """How many leading cells of a row row() reads (0: all of them); see CsvFile."""
@@ -476,8 +708,19 @@ class Importer:
                 report.progress()
         report.rows = done
 
+    def mapped_header(self, header: list[str]) -> list[str]:
+        """The header as the run's column mapping profile renames it: a mapped column gets its
+        field's canonical name, an ignored one no name (docs/imports.md, "Column mapping")."""
+        profile = self.run.profile
+        if profile is None:
+            return header
+        mapping = {normalise_header(k): v for k, v in profile.mapping.items()}
+        return [mapping.get(normalise_header(cell), cell) for cell in header]
+
     def check_header(self, source: CsvFile) -> None:
-        index, unknown, repeated = column_index(source.header, self.columns)
+        for number in source.label_lines:
+            self.report.warn(f"line {number}: a label row above the header, skipped")
+        index, unknown, repeated = column_index(self.mapped_header(source.header), self.columns)
         missing = [name for name in self.required if name not in index]
         if missing:
             wanted = "; ".join(
@@ -566,40 +809,27 @@ def _execute(run: ImportRun, importer_class: type[Importer], path: Path | None) 
             if not run.file:
                 raise ImportFailed("the run has no file")
             path = Path(run.file.path)
-        path = Path(path)
-        check_readable(path)
-        run.rows_total = max(count_lines(path) - 1, 0)
-        run.save(update_fields=["rows_total"])
-        importer = importer_class(run, report)
-        passes = importer.passes(path)
-        for encoding in ("utf-8-sig", "cp1252"):
-            try:
-                importer.begin_pass(0, passes)
-                importer.read(path, encoding)
-                break
-            except UnicodeDecodeError:
-                report.reset()
-                importer.reset()
-                report.warn("the file is not valid UTF-8: read as Windows-1252")
-        ImportRun.objects.filter(pk=run.pk).update(
-            phase="writing", rows_done=report.rows, heartbeat_at=timezone.now()
-        )
-        with transaction.atomic():
-            objects = importer.write()
-            # A file too big to hold at once: later passes read it again for their share,
-            # inside the same transaction, so the run still stores all of it or nothing.
-            for number in range(1, passes):
-                importer.begin_pass(number, passes)
-                importer.read(path, encoding)
-                objects = add_counts(objects, importer.write())
-            importer.report = report
-            importer.finish_writing()
-            transaction.on_commit(bump_data_version)
+        from .sources import plain_csv  # sources reads ImportFailed from here
+
+        with plain_csv(Path(path), report.warn) as csv_path:
+            objects = _read_and_write(run, importer_class, report, csv_path)
     except ImportFailed as exc:
         return _finish(run, report, ImportStatus.FAILED, objects, str(exc))
     except SoftTimeLimitExceeded:
         return _finish(
             run, report, ImportStatus.FAILED, {}, "the import took longer than its time limit"
+        )
+    except IntegrityError:
+        # The write lock (WRITE_LOCK) serialises imports; this is another writer of the same
+        # records (an admin edit, a sighting) committing in between: nothing of ours stayed.
+        log.warning("import run %s met a concurrent write", run.pk, exc_info=True)
+        return _finish(
+            run,
+            report,
+            ImportStatus.FAILED,
+            {},
+            "another change wrote the same records at the same moment; nothing of this import "
+            "was stored: start it again",
         )
     except Exception as exc:
         log.exception("import run %s failed", run.pk)
@@ -608,6 +838,51 @@ def _execute(run: ImportRun, importer_class: type[Importer], path: Path | None) 
         )
     status = ImportStatus.SUCCEEDED_WITH_REJECTS if report.rejected else ImportStatus.SUCCEEDED
     return _finish(run, report, status, objects, "")
+
+
+# Transaction-level advisory lock every import's write takes (PostgreSQL): two imports of the
+# same file at once write one after the other, and the second finds the first's rows stored
+# ("unchanged") instead of colliding with them on a unique constraint.
+WRITE_LOCK = (LOCK_CLASS, 0)
+
+
+def take_write_lock() -> None:
+    if connection.vendor == "postgresql":
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT pg_advisory_xact_lock(%s, %s)", list(WRITE_LOCK))
+
+
+def _read_and_write(run, importer_class, report, path: Path) -> dict:
+    check_readable(path)
+    run.rows_total = max(count_lines(path) - 1, 0)
+    run.save(update_fields=["rows_total"])
+    importer = importer_class(run, report)
+    passes = importer.passes(path)
+    for encoding in ("utf-8-sig", "cp1252"):
+        try:
+            importer.begin_pass(0, passes)
+            importer.read(path, encoding)
+            break
+        except UnicodeDecodeError:
+            report.reset()
+            importer.reset()
+            report.warn("the file is not valid UTF-8: read as Windows-1252")
+    ImportRun.objects.filter(pk=run.pk).update(
+        phase="writing", rows_done=report.rows, heartbeat_at=timezone.now()
+    )
+    with transaction.atomic():
+        take_write_lock()
+        objects = importer.write()
+        # A file too big to hold at once: later passes read it again for their share,
+        # inside the same transaction, so the run still stores all of it or nothing.
+        for number in range(1, passes):
+            importer.begin_pass(number, passes)
+            importer.read(path, encoding)
+            objects = add_counts(objects, importer.write())
+        importer.report = report
+        importer.finish_writing()
+        transaction.on_commit(bump_data_version)
+    return objects
 
 
 def _finish(run, report: Report, status, objects, error: str) -> ImportRun:

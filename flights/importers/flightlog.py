@@ -13,6 +13,7 @@ from django.db.models.functions import Lower
 from django.utils import timezone
 
 from flights.choices import Basis, FlightKind, SourceKind
+from flights.dates import EARLIEST, window_error
 from flights.exports import CHAIN_REF_PREFIX, MISSION_REF_PREFIX
 from flights.geo import great_circle_km
 from flights.models import (
@@ -28,18 +29,27 @@ from flights.models import (
 
 from .base import Importer, clip
 from .bulk import chunks, insert_records, insert_rows, rows_matching, update_rows
+from .columns import (
+    CellError,
+    aircraft_cell,
+    airport_codes,
+    parse_date,
+    read_local_time,
+    time_in_text,
+)
 
 COLUMNS: dict[str, tuple[str, ...]] = {
     "date": ("flight_date", "day"),
-    "departure_time": ("dep_time", "off_time"),
-    "arrival_time": ("arr_time", "on_time"),
-    "from": ("origin", "dep", "from_airport", "departure_airport"),
-    "to": ("destination", "dest", "arr", "to_airport", "arrival_airport"),
+    "departure_time": ("dep_time", "off_time", "atd", "std"),
+    "arrival_time": ("arr_time", "on_time", "ata", "sta"),
+    "from": ("origin", "dep", "from_airport", "departure_airport", "departure"),
+    "to": ("destination", "dest", "arr", "to_airport", "arrival_airport", "arrival"),
     "tail_number": ("registration", "reg", "tail"),
     "icao24": ("hex", "mode_s"),
-    "callsign": ("flight_number",),
+    "callsign": ("flight_number", "flight"),
     "operator": ("airline", "carrier"),
-    "aircraft_type": ("ac_type", "icao_type"),
+    "aircraft_type": ("ac_type", "icao_type", "aircraft"),
+    "status": ("flight_status",),
     "kind": ("flight_kind", "category", "mission_type"),
     "mission_id": ("mission", "mission_number"),
     "passengers": ("pax", "detainees"),
@@ -105,27 +115,12 @@ _US_DATE = re.compile(r"^(\d{1,2})/(\d{1,2})/(\d{4})$")
 _TEXT_DATE = re.compile(r"^(\d{1,2})\s+([A-Za-z]+)\.?\s+(\d{4})$")
 _CLOCK = re.compile(r"^(\d{1,2}):(\d{2})(?::(\d{2}))?$")
 _HEX = re.compile(r"^[0-9a-fA-F]{6}$")
-_WHOLE = re.compile(r"^\d+$")
+_WHOLE = re.compile(r"^\d+(?:\.0*)?$")  # a spreadsheet's 21.0 is 21
+_ZONED = re.compile(r"^\d{1,2}:\d{2}(?::\d{2})?\s*[A-Za-z]{2,5}$")
+# Flight-history statuses of a leg that flew (docs/imports.md); others are not imported.
+FLOWN = ("landed", "est. arrival", "estimated arrival", "arrived", "en route", "departed")
 DATE_HELP = "use YYYY-MM-DD, M/D/YYYY or D Mon YYYY"
 TIME_HELP = "use HH:MM (UTC) or ISO 8601 with an offset"
-
-
-def parse_date(value: str) -> dt.date | None:
-    if m := _ISO_DATE.match(value):
-        y, mo, d = int(m[1]), int(m[2]), int(m[3])
-    elif m := _US_DATE.match(value):
-        mo, d, y = int(m[1]), int(m[2]), int(m[3])
-    elif m := _TEXT_DATE.match(value):
-        d, y = int(m[1]), int(m[3])
-        mo = MONTHS.get(m[2].lower())
-        if mo is None:
-            return None
-    else:
-        return None
-    try:
-        return dt.date(y, mo, d)
-    except ValueError:
-        return None
 
 
 def parse_time(value: str, on: dt.date) -> tuple[dt.datetime, bool] | None:
@@ -236,6 +231,9 @@ class FlightlogImporter(Importer):
                 errors.append(
                     ("date", raw_date, f"date {day:%Y-%m-%d} is more than one day in the future")
                 )
+            elif day < EARLIEST:
+                errors.append(("date", raw_date, window_error(day)))
+                day = None
 
         airports = []
         for col in ("from", "to"):
@@ -244,11 +242,17 @@ class FlightlogImporter(Importer):
                 errors.append((col, "", "missing airport code"))
                 airports.append(None)
                 continue
-            pk = self.airports.resolve(code)
+            pk = next(filter(None, map(self.airports.resolve, airport_codes(code))), None)
             if pk is None:
                 errors.append((col, code, f'unknown airport code "{code}"'))
             airports.append(pk)
         dep, arr = airports
+        status = get("status", "")
+        if status and not status.lower().startswith(FLOWN):
+            self.report.reject(
+                line, [("status", status, f'status "{clip(status, 40)}": not flown, not imported')]
+            )
+            return
         if dep is not None and dep == arr:
             errors.append(
                 ("to", get("to", ""), f'same airport as "from" ({self.airports.code_of(dep)})')
@@ -257,13 +261,27 @@ class FlightlogImporter(Importer):
         dep_time = arr_time = None
         if day is not None:
             raw = get("departure_time", "")
+            if raw and dep is not None and _ZONED.match(raw):
+                try:
+                    dep_time = read_local_time(raw, day, self.airports.tz_of(dep))
+                except CellError as exc:
+                    errors.append(("departure_time", raw, str(exc)))
+                raw = ""
             if raw:
                 parsed = parse_time(raw, day)
                 if parsed is None:
                     errors.append(("departure_time", raw, f'unreadable time "{raw}": {TIME_HELP}'))
                 else:
                     dep_time = parsed[0]
-            raw = get("arrival_time", "")
+            raw = get("arrival_time", "") or time_in_text(status)
+            if raw and arr is not None and _ZONED.match(raw):
+                try:
+                    arr_time = read_local_time(raw, day, self.airports.tz_of(arr))
+                    if dep_time is not None and arr_time < dep_time:
+                        arr_time += dt.timedelta(days=1)  # landed after local midnight
+                except CellError as exc:
+                    errors.append(("arrival_time", raw, str(exc)))
+                raw = ""
             if raw:
                 base = dep_time.date() if dep_time is not None else day
                 parsed = parse_time(raw, base)
@@ -297,7 +315,7 @@ class FlightlogImporter(Importer):
         raw = get("passengers", "")
         if raw:
             if _WHOLE.match(raw):
-                pax = int(raw)
+                pax = int(float(raw))
                 if pax > 2_000_000_000:
                     errors.append(("passengers", raw, f'not a whole number ≥ 0: "{raw}"'))
             else:
@@ -352,6 +370,10 @@ class FlightlogImporter(Importer):
         leg.tail, leg.icao24, leg.callsign = tail, icao24.lower(), callsign
         leg.operator = " ".join(get("operator", "").split())[:120]
         leg.ac_type = get("aircraft_type", "").upper()
+        if "(" in leg.ac_type:
+            leg.ac_type, registration = aircraft_cell(leg.ac_type)
+            if registration and not leg.tail:
+                tail = leg.tail = registration
         raw_kind = get("kind", "").lower()
         leg.kind = KINDS.get(raw_kind, FlightKind.UNKNOWN)
         if raw_kind and raw_kind not in KINDS and raw_kind != "unknown":

@@ -137,7 +137,7 @@ def read_in_parts(importer, path: Path, encoding: str, processes: int) -> bool:
         return False
     if len(parts) < 2:
         return False
-    source = CsvFile(path, encoding)
+    source = CsvFile(path, encoding, importer.is_header)
     with source.lines():  # reads the header (a UnicodeDecodeError goes to the caller)
         pass
     if source.header_line != parts[0].lines_before:

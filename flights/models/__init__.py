@@ -1,6 +1,6 @@
 """The tracker's records. Split by area; import from `flights.models`."""
 
-from .imports import ImportFeed, ImportFormat, ImportRun, ImportStatus, RejectedRow
+from .imports import ImportFeed, ImportFormat, ImportProfile, ImportRun, ImportStatus, RejectedRow
 from .missions import (
     CitizenshipCount,
     Flight,
@@ -36,6 +36,7 @@ __all__ = [
     "FlightSource",
     "ImportFeed",
     "ImportFormat",
+    "ImportProfile",
     "ImportRun",
     "ImportStatus",
     "Invitation",

@@ -21,7 +21,7 @@ class ImportFeed(models.Model):
 
     name = models.CharField(max_length=120, unique=True)
     url = models.URLField(max_length=500)
-    format = models.CharField(max_length=12, choices=ImportFormat.choices)
+    format = models.CharField(max_length=20, choices=ImportFormat.choices)
     source_kind = models.CharField(
         max_length=20, choices=SourceKind.choices, default=SourceKind.ADVOCACY
     )
@@ -81,10 +81,30 @@ class ImportFeed(models.Model):
             task.save(update_fields=["enabled"])
 
 
+class ImportProfile(models.Model):
+    """A saved column mapping: which column of a file of some other shape is which field of a
+    format (docs/imports.md, "Column mapping"). `mapping` maps a header name, normalised as the
+    importers compare names, to a canonical column of `format`, or to "" to ignore it."""
+
+    name = models.CharField(max_length=80, unique=True)
+    format = models.CharField(max_length=20, choices=ImportFormat.choices)
+    mapping = models.JSONField(default=dict)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["name"]
+
+    def __str__(self) -> str:
+        return f"{self.name} ({self.get_format_display()})"
+
+
 class ImportRun(models.Model):
     """One import of one file: its status, progress, counts and report."""
 
-    format = models.CharField(max_length=12, choices=ImportFormat.choices)
+    format = models.CharField(max_length=20, choices=ImportFormat.choices)
     status = models.CharField(
         max_length=12, choices=ImportStatus.choices, default=ImportStatus.QUEUED, db_index=True
     )
@@ -104,6 +124,12 @@ class ImportRun(models.Model):
         settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
     )
     content_sha256 = models.CharField(max_length=64, blank=True)
+    station = models.CharField(
+        max_length=8, blank=True, help_text="Station logs: the airport code the log was kept at."
+    )
+    profile = models.ForeignKey(
+        ImportProfile, on_delete=models.SET_NULL, null=True, blank=True, related_name="runs"
+    )
 
     created_at = models.DateTimeField(auto_now_add=True)
     started_at = models.DateTimeField(null=True, blank=True)

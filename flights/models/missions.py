@@ -86,6 +86,11 @@ class Flight(models.Model):
     )
     pax_method = models.CharField("people on board: method", max_length=300, blank=True)
     seat_ceiling = models.PositiveSmallIntegerField(null=True, blank=True)
+    # From the ARTS missions table (docs/imports.md): reported by ICE, kept as released.
+    flight_hours = models.FloatField("flight hours (reported)", null=True, blank=True)
+    cost_usd = models.DecimalField(
+        "total cost, USD (reported)", max_digits=12, decimal_places=2, null=True, blank=True
+    )
 
     # Foreign keys marked db_index=False are the first column of a composite index or unique
     # constraint already; a second index would only slow every import down.
@@ -412,6 +417,12 @@ class PassengerSegment(models.Model):
     transfers = models.PositiveIntegerField(default=0)
     juveniles = models.PositiveIntegerField(default=0)
     struck = models.PositiveIntegerField(default=0, help_text="Struck from the list: did not fly.")
+    airports_basis = models.CharField(
+        max_length=12,
+        choices=Basis.choices,
+        default=Basis.REPORTED,
+        help_text="Inferred when a redacted or unusable code was found by the airport's name.",
+    )
 
     class Meta:
         ordering = ["flight", "pickup__icao", "dropoff__icao"]

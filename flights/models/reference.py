@@ -55,9 +55,51 @@ class Airport(models.Model):
 
     @property
     def code(self) -> str:
-        """The short code people use: the FAA LID for US airports (IWA for Mesa Gateway, whose
-        IATA code is AZA), else IATA, else ICAO."""
-        return self.lid or self.iata or self.icao
+        """The short code people use: the FAA LID for US airports, else IATA, else ICAO; but
+        the ICAO code when the short one is read as another airport (Airport.objects.resolve:
+        `IWA` is Ivanovo's IATA code before it is Mesa Gateway's LID, so Mesa shows as KIWA).
+        Whatever a page or a route prints therefore opens and filters the same airport."""
+        short = self.lid or self.iata or self.icao
+        if self.pk is not None and self.pk in short_code_clashes():
+            return self.icao
+        return short
+
+
+_clashes: frozenset[int] | None = None
+
+
+def short_code_clashes() -> frozenset[int]:
+    """Ids of airports whose short code resolve() reads as another airport (one query, then
+    kept until an airport changes)."""
+    global _clashes
+    if _clashes is None:
+        _clashes = frozenset(find_clashes(Airport.objects.values_list("id", "icao", "iata", "lid")))
+    return _clashes
+
+
+def find_clashes(rows) -> set[int]:
+    """The clashing ids among (id, icao, iata, lid) rows, by the rule of resolve()."""
+    rows = sorted(rows)
+    icao, iata, lid = {}, {}, {}
+    for pk, a, b, c in rows:
+        icao[a] = pk
+        if b:
+            iata.setdefault(b, pk)  # the lowest id wins a shared code, as in resolve()
+        if c:
+            lid.setdefault(c, pk)
+
+    def resolve(code: str):
+        found = icao.get(code) if len(code) == 4 else None
+        if found is None and len(code) == 3:
+            found = iata.get(code)
+        return found if found is not None else lid.get(code)
+
+    return {pk for pk, a, b, c in rows if resolve(c or b or a) != pk}
+
+
+def _forget_clashes(**kwargs) -> None:
+    global _clashes
+    _clashes = None
 
 
 class Operator(models.Model):
@@ -153,3 +195,7 @@ class Aircraft(models.Model):
         if self.seats is not None:
             return self.seats
         return self.aircraft_type.typical_seats if self.aircraft_type_id else None
+
+
+models.signals.post_save.connect(_forget_clashes, sender=Airport)
+models.signals.post_delete.connect(_forget_clashes, sender=Airport)

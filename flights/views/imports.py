@@ -11,10 +11,13 @@ from django.core.paginator import Paginator
 from django.db import transaction
 from django.http import JsonResponse, StreamingHttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_safe
 
-from flights.importers.uploads import ImportUploadForm, start_upload
-from flights.models import ImportRun
+from flights.importers import ImportFailed
+from flights.importers.mapping import enqueue_after_mapping, preview_mapping, save_profile
+from flights.importers.uploads import ImportUploadForm, hold_upload, start_upload
+from flights.models import ImportRun, ImportStatus
 from flights.permissions import can_start_imports, can_view_imports
 from flights.tasks import QUEUE_DOWN, queue_available
 
@@ -96,3 +99,44 @@ def import_rejected_csv(request, pk: int):
     response = StreamingHttpResponse(rows(), content_type="text/csv; charset=utf-8")
     response["Content-Disposition"] = f'attachment; filename="import-{run.pk}-rejected.csv"'
     return response
+
+
+@staff_required
+@require_http_methods(["GET", "HEAD", "POST"])
+def import_map(request):
+    """Column mapping, step 1: upload a file of another shape; it waits for its mapping."""
+    if request.method == "POST":
+        form = ImportUploadForm(request.POST, request.FILES)
+        if form.is_valid():
+            run = hold_upload(form, request.user)
+            return redirect("flights:import_map_run", pk=run.pk)
+    else:
+        form = ImportUploadForm()
+    return render(request, "flights/imports/map_upload.html", {"form": form})
+
+
+@staff_required
+@require_http_methods(["GET", "HEAD", "POST"])
+def import_map_run(request, pk: int):
+    """Column mapping, step 2: each column with its guessed field, the first rows as they would
+    import with their errors; saving the mapping as a profile starts the import with it."""
+    run = get_object_or_404(ImportRun, pk=pk)
+    if run.status != ImportStatus.QUEUED or not run.file:
+        messages.error(request, _("This run is not waiting for a column mapping."))
+        return redirect(run)
+    posted = request.POST if request.method == "POST" else None
+    try:
+        preview = preview_mapping(run, posted)
+    except ImportFailed as exc:
+        messages.error(request, str(exc))
+        return redirect(run)
+    if posted is not None and "save" in posted:
+        name = (posted.get("profile_name") or "").strip()[:80]
+        if not name:
+            messages.error(request, _("Give the mapping a name to save it."))
+        else:
+            save_profile(run, name, preview["mapping"], request.user)
+            with transaction.atomic():
+                enqueue_after_mapping(run)
+            return redirect(run)
+    return render(request, "flights/imports/map.html", {"run": run, **preview})

@@ -1,4 +1,4 @@
-"""`manage.py import_flights --format {flightlog,arts} PATH [--json]`: import a file now."""
+"""`manage.py import_flights --format FORMAT PATH [--station CODE] [--json]`: import a file now."""
 
 import json
 from pathlib import Path
@@ -6,7 +6,7 @@ from pathlib import Path
 from django.core.management.base import BaseCommand, CommandError
 
 from flights.importers import FORMATS, import_path, summary
-from flights.models import ImportStatus
+from flights.models import ImportProfile, ImportStatus
 
 
 class Command(BaseCommand):
@@ -19,15 +19,31 @@ class Command(BaseCommand):
     requires_system_checks = []
 
     def add_arguments(self, parser):
-        parser.add_argument("--format", required=True, choices=FORMATS)
+        parser.add_argument("--format", choices=FORMATS, help="default: the profile's format")
+        parser.add_argument(
+            "--profile", default="", help="a saved column mapping (made on the upload page)"
+        )
         parser.add_argument("path")
         parser.add_argument("--json", action="store_true", help="print one JSON object")
+        parser.add_argument(
+            "--station", default="", help="stationlog: the airport code the log was kept at"
+        )
 
     def handle(self, *args, **options):
         path = Path(options["path"])
         if not path.is_file():
             raise CommandError(f"{path}: no such file")
-        run = import_path(options["format"], path)
+        profile = None
+        if options["profile"]:
+            profile = ImportProfile.objects.filter(name=options["profile"]).first()
+            if profile is None:
+                raise CommandError(f"no column mapping profile named {options['profile']!r}")
+        fmt = options["format"] or (profile.format if profile else "")
+        if not fmt:
+            raise CommandError("give --format, or --profile")
+        if fmt == "stationlog" and not options["station"]:
+            raise CommandError("--format stationlog needs --station CODE")
+        run = import_path(fmt, path, station=options["station"], profile=profile)
         result = summary(run)
         if options["json"]:
             self.stdout.write(json.dumps(result, ensure_ascii=False))
