@@ -347,3 +347,9 @@ LOGGING = {
     "root": {"handlers": ["console"], "level": env_str("LOG_LEVEL", "INFO")},
     "loggers": {"django.db.backends": {"level": "WARNING"}, "axes": {"level": "WARNING"}},
 }
+
+# Filters, exports and the API (h14a): one FilterSet for pages, exports and API; pages answer a
+# bad filter with 400 and the form; exports larger than EXPORT_ASYNC_ROWS run as a task.
+INSTALLED_APPS += ["django_filters", "rest_framework", "drf_spectacular", "drf_spectacular_sidecar"]
+MIDDLEWARE.append("flights.filters.InvalidFiltersMiddleware")
+EXPORT_ASYNC_ROWS = env_int("EXPORT_ASYNC_ROWS", 2_000_000, minimum=1)

@@ -20,7 +20,7 @@ from django.views.decorators.http import require_safe
 
 from flights import aggregates, charts
 from flights.cache import cached
-from flights.filters import FlightFilterForm
+from flights.filters import FlightFilterForm, page_filters
 from flights.models import Aircraft, Airport, Country, Flight
 
 PAGE_SIZE = 50
@@ -74,10 +74,8 @@ def export_links(form: FlightFilterForm) -> dict[str, str]:
 
 
 def _filters(request) -> FlightFilterForm:
-    form = FlightFilterForm(request.GET or None)
-    if form.is_bound:
-        form.is_valid()
-    return form
+    """The page's valid filters; bad ones answer 400 with the form (filters.page_filters)."""
+    return page_filters(request)
 
 
 def _context(request, form: FlightFilterForm, **extra) -> dict:
