@@ -1,4 +1,4 @@
-"""The one filter definition every analyst page, export and API endpoint reads from the query string.
+"""The one filter definition that pages, exports and the API read from the query string.
 
 `FlightFilterSet` (django-filter) declares the parameters; its form, `FlightFilterForm`, validates
 them; `FilterValues` is what they mean, as plain frozen values that aggregates, exports and the
@@ -39,19 +39,20 @@ class Synthetic:
     ]
 
 
-def operator_choices() -> list[tuple[str, str]]:
+def operator_slug_choices() -> list[tuple[str, str]]:
     """(slug, name) of every operator; the slug is what URLs carry."""
-    return [(slugify(name), name) for _, name in _operators()]
+    return [(slugify(name), name) for _, name in operator_choices()]
 
 
-def _operators() -> list[tuple[int, str]]:
+def operator_choices() -> list[tuple[int, str]]:
+    """(id, name) of every operator (aggregates name operators by id with it)."""
     return cached(
         "operator_choices", None, lambda: list(Operator.objects.values_list("id", "name"))
     )
 
 
 def operator_ids_by_slug() -> dict[str, int]:
-    return {slugify(name): pk for pk, name in _operators()}
+    return {slugify(name): pk for pk, name in operator_choices()}
 
 
 def country_names() -> dict[str, str]:
@@ -140,7 +141,7 @@ class OperatorField(forms.ChoiceField):
     def to_python(self, value):
         value = super().to_python(value).strip()
         if value.isascii() and value.isdigit() and len(value) < 12:
-            for pk, name in _operators():
+            for pk, name in operator_choices():
                 if pk == int(value):
                     return slugify(name)
         return slugify(value) if value else value
@@ -179,7 +180,7 @@ class FlightFilterForm(forms.Form):
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["operator"].choices = [("", _("Any operator")), *operator_choices()]
+        self.fields["operator"].choices = [("", _("Any operator")), *operator_slug_choices()]
 
     def clean_start(self):
         return self._in_window(self.cleaned_data["start"])

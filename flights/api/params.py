@@ -8,10 +8,10 @@ hand back the whole table as if it were the answer.
 import math
 from dataclasses import dataclass
 
-from django import forms
+import django_filters
 from django.http import JsonResponse, QueryDict
 
-from flights.filters import FlightFilterForm
+from flights.filters import FlightFilterForm, FlightFilterSet
 
 MAX_PAGE_SIZE = 500
 DEFAULT_PAGE_SIZE = 50
@@ -80,9 +80,9 @@ def filter_form(query: QueryDict, *, strict: bool, also_allowed=()) -> FlightFil
 
 def active_filters(query: QueryDict) -> dict:
     """The filter parameters that were given, as given (for export headers and file names)."""
-    fields = FlightFilterForm.base_fields
+    fields = FlightFilterSet.base_filters
     return {
-        name: values if isinstance(fields[name], forms.MultipleChoiceField) else values[0]
+        name: values if isinstance(fields[name], django_filters.MultipleChoiceFilter) else values[0]
         for name in fields
         if (values := [v for v in query.getlist(name) if v.strip()])
     }
