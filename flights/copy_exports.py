@@ -88,28 +88,44 @@ def _mission_id(f: str) -> str:
     )
 
 
-def _source_kinds(flight_id: str) -> str:
-    return (
-        "(SELECT string_agg(k, '; ' ORDER BY k) FROM (SELECT DISTINCT s.kind COLLATE \"C\" AS k "
+def _source_kinds_join(filtered: bool) -> str:
+    """LEFT JOIN `sk` (sk.kinds: the flight's distinct source kinds, sorted, '; '-joined).
+
+    Joined once per flight, not evaluated per leg: as a subquery in the SELECT list it ran in
+    the leader after the parallel workers had joined, once per leg (40 s of a 50 s export).
+    A whole-table export aggregates every flight's sources in one grouped pass; a filtered one
+    looks up its own flights' sources.
+    """
+    kinds = (
+        "SELECT fs.flight_id, string_agg(DISTINCT (s.kind::text COLLATE \"C\"), '; ' "
+        "ORDER BY (s.kind::text COLLATE \"C\")) AS kinds "
         f"FROM {T['flightsource']} fs JOIN {T['source']} s ON s.id = fs.source_id "
-        f"WHERE fs.flight_id = {flight_id} AND s.kind <> '') kinds)"
+        "WHERE s.kind <> ''"
     )
+    if filtered:
+        return f"LEFT JOIN LATERAL ({kinds} AND fs.flight_id = f.id GROUP BY 1) sk ON TRUE "
+    return f"LEFT JOIN ({kinds} GROUP BY 1) sk ON sk.flight_id = f.id "
 
 
-def _flight_filter(values: FilterValues) -> tuple[str, list]:
-    """A WHERE condition on `f` selecting the filtered flights, with its parameters."""
+def _flights_from(values: FilterValues) -> tuple[str, str, list]:
+    """FROM … `f` (the filtered flights) … WHERE, with its parameters.
+
+    A filter's flight ids come first, as a derived table joined to the flights: with the joins
+    of an export past PostgreSQL's join_collapse_limit, the planner keeps the written order,
+    and a filter written as `f.id IN (…)` was applied after joining every leg (3.7 s for 0.6 %
+    of 720,000 legs).
+    """
+    flights = T["flight"]
     if values == FilterValues(synthetic=values.synthetic):
-        return {
-            Synthetic.EXCLUDE: ("NOT f.is_synthetic", []),
-            Synthetic.ONLY: ("f.is_synthetic", []),
-        }.get(values.synthetic, ("TRUE", []))
+        where = {Synthetic.EXCLUDE: "NOT f.is_synthetic", Synthetic.ONLY: "f.is_synthetic"}
+        return f"{flights} f", where.get(values.synthetic, "TRUE"), []
     sql, params = values.filter_flights().order_by().values("pk").query.sql_with_params()
-    return f"f.id IN ({sql})", list(params)
+    return f"({sql}) sel (id) JOIN {flights} f ON f.id = sel.id", "TRUE", list(params)
 
 
 def legs_select(values: FilterValues) -> tuple[str, list]:
     """The legs CSV (flight-log columns, then the tracker's provenance) as one SELECT."""
-    where, params = _flight_filter(values)
+    flights, where, params = _flights_from(values)
     columns = [
         "to_char(l.date, 'YYYY-MM-DD')",
         _iso("l.departure_time"),
@@ -131,12 +147,13 @@ def legs_select(values: FilterValues) -> tuple[str, list]:
         "f.status",
         "l.departure_basis",
         "l.arrival_basis",
-        text(_source_kinds("f.id")),
+        "sk.kinds",
         "CASE WHEN f.is_synthetic THEN 'yes' ELSE 'no' END",
     ]
     sql = (
-        f"SELECT {', '.join(columns)} FROM {T['leg']} l "
-        f"JOIN {T['flight']} f ON f.id = l.flight_id "
+        f"SELECT {', '.join(columns)} FROM {flights} "
+        + _source_kinds_join(bool(params) or "sel" in flights)
+        + f"JOIN {T['leg']} l ON l.flight_id = f.id "
         f"JOIN {T['airport']} dep ON dep.id = l.departure_airport_id "
         f"JOIN {T['airport']} arr ON arr.id = l.arrival_airport_id "
         f"LEFT JOIN {T['aircraft']} a ON a.id = f.aircraft_id "
@@ -184,7 +201,7 @@ def _sources(column: str) -> str:
 
 def flights_select(values: FilterValues, url_head: str, url_tail: str) -> tuple[str, list]:
     """The flights CSV as one SELECT; a flight's URL is url_head || id || url_tail."""
-    where, params = _flight_filter(values)
+    flights, where, params = _flights_from(values)
     columns = [
         "f.id::text",
         "to_char(f.date, 'YYYY-MM-DD')",
@@ -216,7 +233,7 @@ def flights_select(values: FilterValues, url_head: str, url_tail: str) -> tuple[
         f"{_literal(url_head)} || f.id || {_literal(url_tail)}",
     ]
     sql = (
-        f"SELECT {', '.join(columns)} FROM {T['flight']} f "
+        f"SELECT {', '.join(columns)} FROM {flights} "
         f"LEFT JOIN {T['airport']} org ON org.id = f.origin_id "
         f"LEFT JOIN {T['airport']} dst ON dst.id = f.destination_id "
         f"LEFT JOIN {T['aircraft']} a ON a.id = f.aircraft_id "
