@@ -98,7 +98,7 @@ def _source_kinds_join(filtered: bool) -> str:
     """
     kinds = (
         "SELECT fs.flight_id, string_agg(DISTINCT (s.kind::text COLLATE \"C\"), '; ' "
-        "ORDER BY (s.kind::text COLLATE \"C\")) AS kinds "
+        'ORDER BY (s.kind::text COLLATE "C")) AS kinds '
         f"FROM {T['flightsource']} fs JOIN {T['source']} s ON s.id = fs.source_id "
         "WHERE s.kind <> ''"
     )

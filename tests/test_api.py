@@ -516,3 +516,18 @@ def test_a_nul_character_is_a_400_or_404_not_a_500(client, db):
     assert response.json()["errors"][0]["parameter"] == "code"
     assert get(client, FLIGHTS, aircraft="N\x00").status_code == 400
     assert get(client, "/api/v1/airports/AE%00X/").status_code == 404
+
+
+@pytest.mark.parametrize("name", ["page", "page_size"])
+@pytest.mark.parametrize(
+    ("value", "message"),
+    [("9" * 5000, "is too large."), ("1" + "x" * 5000, "at least 1")],
+)
+def test_page_numbers_of_thousands_of_digits_are_a_400_not_a_500(client, db, name, value, message):
+    for url in ("flights:api_flights", "flights:api_legs", "flights:api_airports"):
+        response = client.get(reverse(url), {name: value})
+        assert response.status_code == 400
+        error = response.json()["errors"][0]
+        assert error["parameter"] == name
+        assert len(error["value"]) <= 21
+        assert message in error["message"]

@@ -100,8 +100,13 @@ def _positive_int(query: QueryDict, name: str, default: int, maximum: int | None
     raw = query.get(name, "").strip()
     if raw == "":
         return default
-    if not raw.isascii() or not raw.isdigit() or int(raw) < 1:
-        raise BadParameters([error(name, raw, f"“{name}” must be a whole number of at least 1.")])
+    shown = raw if len(raw) <= 20 else raw[:20] + "…"
+    if not raw.isascii() or not raw.isdigit() or int(raw[:13]) < 1:
+        message = f"“{name}” must be a whole number of at least 1."
+        raise BadParameters([error(name, shown, message)])
+    # Thousands of digits: int() refuses them (and would be slow); no page is that far.
+    if len(raw) > 12:
+        raise BadParameters([error(name, shown, f"“{name}” is too large.")])
     value = int(raw)
     if maximum is not None and value > maximum:
         raise BadParameters([error(name, raw, f"“{name}” must be at most {maximum}.")])
