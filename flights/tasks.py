@@ -97,3 +97,16 @@ def requeue_waiting_imports() -> int:
     for run_id in waiting:
         run_import.delay(run_id)  # a run already finished by then is left alone
     return len(waiting)
+
+
+@shared_task(
+    acks_late=True,
+    reject_on_worker_lost=True,
+    time_limit=settings.CELERY_TASK_TIME_LIMIT,
+    soft_time_limit=settings.CELERY_TASK_SOFT_TIME_LIMIT,
+)
+def run_export(job_id: int) -> str:
+    """Write a large export to its file (flights.exports_async.write_export)."""
+    from flights.exports_async import write_export
+
+    return write_export(job_id).status

@@ -1,5 +1,6 @@
 """The tracker's records. Split by area; import from `flights.models`."""
 
+from .exports import ExportJob, ExportStatus
 from .imports import ImportFeed, ImportFormat, ImportRun, ImportStatus, RejectedRow
 from .missions import (
     CitizenshipCount,
@@ -24,6 +25,8 @@ from .sightings import (
 )
 
 __all__ = [
+    "ExportJob",
+    "ExportStatus",
     "Aircraft",
     "AircraftType",
     "Airport",

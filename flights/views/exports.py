@@ -17,12 +17,13 @@ import re
 from collections.abc import Iterable, Iterator
 
 from django.core.serializers.json import DjangoJSONEncoder
-from django.http import StreamingHttpResponse
+from django.http import FileResponse, StreamingHttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import get_script_prefix
 from django.utils import timezone
 from django.views.decorators.http import require_safe
 
-from flights import copy_exports
+from flights import copy_exports, exports_async
 from flights.api import params
 from flights.api.serialize import (
     _flight_url_parts,
@@ -33,6 +34,7 @@ from flights.api.serialize import (
 )
 from flights.exports import FLIGHTLOG_COLUMNS, csv_lines, flightlog_row
 from flights.filters import FilterValues
+from flights.models import ExportJob, ExportStatus
 
 CHUNK_SIZE = 2000
 # Exports read in time order, like a log; the API lists newest first.
@@ -194,6 +196,29 @@ def _download(stream: Iterator[str], content_type: str, name: str) -> StreamingH
     return response
 
 
+def _later(request, form, kind: str, name: str, site: str):
+    """Too large for one request: a task writes the file; the status page says when."""
+    job = exports_async.start_export(kind, form.querystring(), name, site)
+    return redirect("flights:export_status", token=job.token)
+
+
+@require_safe
+def export_status(request, token: str):
+    job = get_object_or_404(ExportJob, token=token)
+    response = render(request, "flights/dashboard/export_status.html", {"job": job})
+    response["Cache-Control"] = "no-store"
+    return response
+
+
+@require_safe
+def export_download(request, token: str):
+    """The finished file, with its length: a client can tell a cut-off download."""
+    job = get_object_or_404(ExportJob, token=token, status=ExportStatus.DONE)
+    response = FileResponse(job.file.open("rb"), as_attachment=True, filename=job.file_name)
+    response["Cache-Control"] = "no-store"
+    return response
+
+
 def _form_or_400(request):
     try:
         return params.filter_form(request.GET, strict=False), None
@@ -208,6 +233,8 @@ def export_flights_csv(request):
         return error
     site = request.build_absolute_uri("/").removesuffix("/")
     name = filename("flights", params.active_filters(request.GET), "csv")
+    if exports_async.too_large("flights_csv", form.plain()):
+        return _later(request, form, "flights_csv", name, site)
     return _download(flights_csv(form.plain(), site), "text/csv; charset=utf-8", name)
 
 
@@ -217,6 +244,9 @@ def export_legs_csv(request):
     if error:
         return error
     name = filename("legs", params.active_filters(request.GET), "csv")
+    if exports_async.too_large("legs_csv", form.plain()):
+        site = request.build_absolute_uri("/").removesuffix("/")
+        return _later(request, form, "legs_csv", name, site)
     return _download(legs_csv(form.plain()), "text/csv; charset=utf-8", name)
 
 
