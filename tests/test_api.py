@@ -531,3 +531,54 @@ def test_page_numbers_of_thousands_of_digits_are_a_400_not_a_500(client, db, nam
         assert error["parameter"] == name
         assert len(error["value"]) <= 21
         assert message in error["message"]
+
+
+def test_lists_revalidate_by_etag_and_last_modified_until_the_data_changes(client, db):
+    from flights.cache import bump_data_version
+
+    make_flight()
+    url = reverse("flights:api_flights")
+    first = client.get(url, {"page_size": 1})
+    assert first.status_code == 200
+    etag, modified = first["ETag"], first["Last-Modified"]
+    assert client.get(url, {"page_size": 1}, headers={"if-none-match": etag}).status_code == 304
+    since = client.get(url, {"page_size": 1}, headers={"if-modified-since": modified})
+    assert since.status_code == 304
+    assert client.get(url, {"page_size": 2}, headers={"if-none-match": etag}).status_code == 200
+    bump_data_version()
+    assert client.get(url, {"page_size": 1}, headers={"if-none-match": etag}).status_code == 200
+
+
+@pytest.mark.parametrize("name", ["flights:api_flights", "flights:api_legs"])
+def test_cursor_pages_walk_every_record_once_in_list_order(client, db, name):
+    for i in range(7):
+        make_flight(("KAEX", "KHRL", "MGGT"), date=dt.date(2024, 1, 1 + i % 3))
+    url = reverse(name)
+    expected = [r["id"] for r in client.get(url, {"page_size": 500}).json()["results"]]
+    seen, following = [], f"{url}?cursor=&page_size=3"
+    while following:
+        body = client.get(following).json()
+        assert body["count"] is None and len(body["results"]) <= 3
+        seen += [r["id"] for r in body["results"]]
+        following = body["next"]
+    assert seen == expected
+
+
+@pytest.mark.parametrize("cursor", ["garbage", "W10", "WyIyMDI0LTAxLTAxIiwgLTFd", "x" * 5000])
+def test_a_garbled_cursor_is_a_400(client, db, cursor):
+    response = client.get(reverse("flights:api_flights"), {"cursor": cursor})
+    assert response.status_code == 400
+    assert response.json()["errors"][0]["parameter"] == "cursor"
+
+
+def test_a_deep_cursor_page_has_no_offset_and_no_count(client, db, django_assert_num_queries):
+    for i in range(5):
+        make_flight(date=dt.date(2024, 1, 1 + i))
+    url = reverse("flights:api_flights")
+    following = client.get(url, {"cursor": "", "page_size": 2}).json()["next"]
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    with CaptureQueriesContext(connection) as captured:
+        assert len(client.get(following).json()["results"]) == 2
+    assert not any("OFFSET" in q["sql"] or "COUNT(" in q["sql"] for q in captured)

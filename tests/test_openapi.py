@@ -57,7 +57,7 @@ def test_the_schema_lists_every_api_endpoint_and_nothing_else(document):
 def test_list_endpoints_document_every_filter_of_the_shared_form(document, path):
     parameters = {p["name"]: p for p in document["paths"][path]["get"]["parameters"]}
 
-    assert set(parameters) == {*FlightFilterSet.base_filters, "page", "page_size"}
+    assert set(parameters) == {*FlightFilterSet.base_filters, "page", "page_size", "cursor"}
     assert parameters["kind"]["schema"]["type"] == "array"
     assert parameters["kind"]["explode"] is True
     assert parameters["start"]["schema"] == {"type": "string", "format": "date"}

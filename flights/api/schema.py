@@ -88,6 +88,14 @@ def _ref(name: str) -> dict:
 
 PAGINATION = [
     {
+        "name": "cursor",
+        "in": "query",
+        "required": False,
+        "description": "Keyset pagination: give it empty for the first page, then follow `next`. "
+        "Every page costs what the first costs; `count`, `page` and `pages` are null.",
+        "schema": {"type": "string", "maxLength": 200},
+    },
+    {
         "name": "page",
         "in": "query",
         "required": False,
@@ -131,10 +139,10 @@ def _page_of(item: str) -> dict:
         "required": ["count", "page", "page_size", "pages", "next", "previous", "results"],
         "additionalProperties": False,
         "properties": {
-            "count": {"type": "integer", "description": "Matching records on all pages."},
-            "page": {"type": "integer"},
+            "count": _nullable("integer", description="Matching records (null with `cursor`)."),
+            "page": _nullable("integer"),
             "page_size": {"type": "integer"},
-            "pages": {"type": "integer"},
+            "pages": _nullable("integer"),
             "next": _nullable("string", format="uri"),
             "previous": _nullable("string", format="uri"),
             "results": {"type": "array", "items": _ref(item)},
