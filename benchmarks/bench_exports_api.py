@@ -12,7 +12,8 @@ PostgreSQL's JIT compiles the wide export and list queries for seconds on a cold
 numbers in docs/api.md are with `?options=-c%20jit%3Doff` appended to DATABASE_URL. BENCH_FULL=1
 adds the unfiltered exports (every flight, every leg). BENCH_COPY=http://127.0.0.1:PORT instead
 downloads the full legs CSV from a server started with the shipped gunicorn settings and compares
-its rate with a bare COPY of the same legs, alternated, BENCH_REPEAT times.
+its rate with a bare COPY of the same legs, alternated, BENCH_REPEAT times (start that server
+with EXPORT_ASYNC_ROWS above the leg count, or the export is handed to a task).
 
 Each URL is requested through Django's test client (no network, no server process): the time is
 the view's, the middleware's and the database's, with the streamed body read to its end.

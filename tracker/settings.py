@@ -352,4 +352,4 @@ LOGGING = {
 # bad filter with 400 and the form; exports larger than EXPORT_ASYNC_ROWS run as a task.
 INSTALLED_APPS += ["django_filters", "rest_framework", "drf_spectacular", "drf_spectacular_sidecar"]
 MIDDLEWARE.append("flights.filters.InvalidFiltersMiddleware")
-EXPORT_ASYNC_ROWS = env_int("EXPORT_ASYNC_ROWS", 2_000_000, minimum=1)
+EXPORT_ASYNC_ROWS = env_int("EXPORT_ASYNC_ROWS", 500_000, minimum=1)
