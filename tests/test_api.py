@@ -582,3 +582,16 @@ def test_a_deep_cursor_page_has_no_offset_and_no_count(client, db, django_assert
     with CaptureQueriesContext(connection) as captured:
         assert len(client.get(following).json()["results"]) == 2
     assert not any("OFFSET" in q["sql"] or "COUNT(" in q["sql"] for q in captured)
+
+
+def test_anonymous_clients_are_throttled_per_minute(client, db, settings):
+    import uuid
+
+    address = f"10.{uuid.uuid4().int % 250}.{uuid.uuid4().int % 250}.7"  # a fresh window
+    settings.API_ANON_RATE = 2
+    url = reverse("flights:api_countries")
+    assert [client.get(url, REMOTE_ADDR=address).status_code for _ in range(2)] == [200, 200]
+    response = client.get(url, REMOTE_ADDR=address)
+    assert response.status_code == 429
+    assert 1 <= int(response["Retry-After"]) <= 60
+    assert response.json()["errors"][0]["message"] == "Too many requests; retry later."

@@ -6,8 +6,11 @@ size, and answers a parameter it cannot use with 400 and a body naming it.
 
 import datetime as dt
 import hashlib
+import time
 from functools import wraps
 
+from django.conf import settings
+from django.core.cache import cache
 from django.db.models import Prefetch, Q
 from django.http import JsonResponse
 from django.shortcuts import render
@@ -60,19 +63,52 @@ def _last_modified(request, *args, **kwargs) -> dt.datetime | None:
     return None if stamp is None else dt.datetime.fromtimestamp(stamp // 10**9, tz=dt.UTC)
 
 
+def throttled(request) -> int | None:
+    """Seconds to wait when an anonymous client has used its API_ANON_RATE this minute.
+
+    A fixed one-minute window per client address in the cache; signed-in users are not counted.
+    A cache outage lets requests through (the cache is an optimisation, never an outage).
+    """
+    if request.user.is_authenticated or not settings.API_ANON_RATE:
+        return None
+    now = int(time.time())
+    key = f"api-throttle:{request.META.get('REMOTE_ADDR', '')}:{now // 60}"
+    try:
+        cache.add(key, 0, timeout=61)
+        used = cache.incr(key)
+    except Exception:  # noqa: BLE001
+        return None
+    return 60 - now % 60 if used > settings.API_ANON_RATE else None
+
+
 def api_view(view):
-    """GET/HEAD only; revalidation by ETag/Last-Modified; BadParameters becomes a 400."""
+    """GET/HEAD only; anonymous throttling; revalidation by ETag/Last-Modified; 400s."""
 
     @require_safe
+    @wraps(view)
+    def throttle(request, *args, **kwargs):
+        wait = throttled(request)
+        if wait is not None:
+            response = JsonResponse(
+                {"errors": [params.error(None, None, "Too many requests; retry later.")]},
+                status=429,
+            )
+            response["Retry-After"] = str(wait)
+            return response
+        return conditional(request, *args, **kwargs)
+
     @condition(etag_func=_etag, last_modified_func=_last_modified)
     @wraps(view)
+    def conditional(request, *args, **kwargs):
+        return wrapper(request, *args, **kwargs)
+
     def wrapper(request, *args, **kwargs):
         try:
             return view(request, *args, **kwargs)
         except params.BadParameters as exc:
             return params.bad_request(exc.errors)
 
-    return wrapper
+    return throttle
 
 
 def page_response(request, page: params.Page, results: list[dict]) -> JsonResponse:
