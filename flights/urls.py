@@ -53,6 +53,7 @@ urlpatterns = [
     path("api/", api_views.api_docs, name="api_docs"),
     path("api/v1/", api_views.api_root, name="api_root"),
     path("api/v1/openapi.json", api_views.openapi_schema, name="api_schema"),
+    path("api/v1/docs/", api_views.api_swagger, name="api_swagger"),
     path("api/v1/flights/", api_views.flight_list, name="api_flights"),
     path("api/v1/flights/<int:pk>/", api_views.flight_detail, name="api_flight"),
     path("api/v1/legs/", api_views.leg_list, name="api_legs"),

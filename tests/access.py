@@ -63,6 +63,7 @@ ACCESS: dict[str, str] = {
     "flights:api_docs": "public",
     "flights:api_root": "public",
     "flights:api_schema": "public",
+    "flights:api_swagger": "public",
     "flights:api_flights": "public",
     "flights:api_flight": "public",
     "flights:api_legs": "public",

@@ -14,7 +14,7 @@ from tests.factories import make_aircraft, make_flight, make_source
 pytestmark = pytest.mark.usefixtures("reference_data")
 
 # The API's URL names; the docs page and the schema itself are not operations.
-NOT_OPERATIONS = {"api_docs", "api_schema"}
+NOT_OPERATIONS = {"api_docs", "api_schema", "api_swagger"}
 
 
 @pytest.fixture
@@ -152,3 +152,19 @@ def test_the_docs_page_lists_every_endpoint_and_parameter(client, document):
         "export_legs_json",
     ]:
         assert f'href="{reverse(f"flights:{name}")}"' in html
+
+
+def test_swagger_ui_is_served_from_our_own_static_files(client, db):
+    from django.contrib.staticfiles import finders
+
+    html = client.get(reverse("flights:api_swagger")).content.decode()
+    assert 'data-schema="/api/v1/openapi.json"' in html
+    scripts = [
+        "drf_spectacular_sidecar/swagger-ui-dist/swagger-ui-bundle.js",
+        "drf_spectacular_sidecar/swagger-ui-dist/swagger-ui.css",
+        "js/swagger-init.js",
+    ]
+    for path in scripts:
+        assert f"/static/{path}" in html
+        assert finders.find(path), path
+    assert "http://" not in html and "https://" not in html  # nothing from a CDN

@@ -308,3 +308,9 @@ def openapi_schema(request):
 @require_safe
 def api_docs(request):
     return render(request, "flights/api/docs.html", {"api": schema.docs_context()})
+
+
+@require_safe
+def api_swagger(request):
+    """Swagger UI over /api/v1/openapi.json, served from our own static files (offline)."""
+    return render(request, "flights/api/swagger.html")
