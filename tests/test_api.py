@@ -595,3 +595,19 @@ def test_anonymous_clients_are_throttled_per_minute(client, db, settings):
     assert response.status_code == 429
     assert 1 <= int(response["Retry-After"]) <= 60
     assert response.json()["errors"][0]["message"] == "Too many requests; retry later."
+
+
+def test_the_example_requests_of_docs_api_md_still_work(client, reference_data):
+    """docs/api.md, "Example": the same URLs answer in the same shape (v1 stays compatible)."""
+    wanted = make_flight(("KIWA", "PANC", "ZYTX"), date=dt.date(2024, 3, 30))
+    make_flight(("KAEX", "MGGT"), date=dt.date(2024, 3, 30))
+    body = client.get(
+        "/api/v1/flights/?country=CN&start=2024-01-01&kind=removal&page_size=2"
+    ).json()
+    assert set(body) == {"count", "page", "page_size", "pages", "next", "previous", "results"}
+    assert [f["id"] for f in body["results"]] == [wanted.pk]
+    response = client.get("/legs/export.csv?country=CN&start=2024-01-01")
+    assert response.status_code == 200
+    lines = b"".join(response.streaming_content).decode("utf-8-sig").splitlines()
+    assert lines[0].startswith("date,departure_time,arrival_time,from,to,tail_number,")
+    assert len(lines) == 3
