@@ -10,7 +10,10 @@ Run by hand against a database of your own filled by `generate_flights`, e.g.:
 
 PostgreSQL's JIT compiles the wide export and list queries for seconds on a cold connection; the
 numbers in docs/api.md are with `?options=-c%20jit%3Doff` appended to DATABASE_URL. BENCH_FULL=1
-adds the unfiltered exports (every flight, every leg).
+adds the unfiltered exports (every flight, every leg). BENCH_COPY=http://127.0.0.1:PORT instead
+downloads the full legs CSV from a server started with the shipped gunicorn settings and compares
+its rate with a bare COPY of the same legs, alternated, BENCH_REPEAT times (start that server
+with EXPORT_ASYNC_ROWS above the leg count, or the export is handed to a task).
 
 Each URL is requested through Django's test client (no network, no server process): the time is
 the view's, the middleware's and the database's, with the streamed body read to its end.
@@ -90,5 +93,63 @@ def main() -> None:
         )
 
 
+def bare_copy_seconds() -> tuple[float, int]:
+    """A bare COPY of every leg joined to its flight: the reference an export is measured by."""
+    connection.ensure_connection()
+    rows = 0
+    started = time.perf_counter()
+    with connection.connection.cursor() as cursor:
+        query = (
+            "COPY (SELECT l.*, f.* FROM flights_leg l JOIN flights_flight f ON f.id = l.flight_id)"
+            " TO STDOUT WITH (FORMAT csv)"
+        )
+        with cursor.copy(query) as copy:
+            for _row in copy:
+                rows += 1
+    return time.perf_counter() - started, rows
+
+
+def export_seconds(url: str) -> tuple[float, int, bool]:
+    """Download `url` over HTTP to its end: seconds, data rows, and whether the file is whole."""
+    import csv
+    import io
+    import urllib.request
+
+    started = time.perf_counter()
+    with urllib.request.urlopen(url, timeout=3600) as response:  # noqa: S310 - our own server
+        body = response.read()
+    seconds = time.perf_counter() - started
+    text = body.decode("utf-8-sig")
+    rows = sum(1 for _ in csv.reader(io.StringIO(text))) - 1
+    return seconds, rows, text.endswith("\r\n")
+
+
+def copy_ratio(base_url: str, repeat: int) -> None:
+    """Legs export through a running server vs a bare COPY, alternated in one run (BENCH_COPY)."""
+    url = base_url.rstrip("/") + "/legs/export.csv?synthetic=include"
+    legs = Leg.objects.count()
+    ratios, export_times, copy_times = [], [], []
+    for _ in range(repeat):
+        reference, copied = bare_copy_seconds()
+        seconds, rows, whole = export_seconds(url)
+        assert copied == legs and rows == legs and whole, (copied, rows, legs, whole)
+        ratios.append(reference / seconds)
+        export_times.append(seconds)
+        copy_times.append(reference)
+    print(f"legs: {legs:,}; {repeat} alternated runs")
+    for label, values in (
+        ("bare COPY s", copy_times),
+        ("export s", export_times),
+        ("ratio", ratios),
+    ):
+        print(
+            f"{label:12} median {statistics.median(values):.2f}"
+            f" (min {min(values):.2f}, max {max(values):.2f})"
+        )
+
+
 if __name__ == "__main__":
-    main()
+    if os.environ.get("BENCH_COPY"):
+        copy_ratio(os.environ["BENCH_COPY"], REPEAT)
+    else:
+        main()

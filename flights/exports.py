@@ -7,9 +7,15 @@ their mission id so they group into the same flight again.
 """
 
 import csv
+from collections.abc import Iterable, Iterator
 from typing import TextIO
 
 from django.db.models import QuerySet
+
+from flights.spreadsheet import safe_cell
+
+# Excel reads UTF-8 only with a byte-order mark; the flight-log reader accepts one.
+BOM = "\ufeff"
 
 FLIGHTLOG_COLUMNS: list[str] = [
     "date",
@@ -97,3 +103,22 @@ def write_flightlog(legs: QuerySet, out: TextIO, chunk_size: int = 2000) -> int:
         writer.writerow(flightlog_row(leg))
         count += 1
     return count
+
+
+class _Echo:
+    """A file-like whose write() hands the line back, so csv.writer can feed a generator."""
+
+    def write(self, value: str) -> str:
+        return value
+
+
+def csv_lines(header: list[str], rows: Iterable[Iterable], bom: bool = True) -> Iterator[str]:
+    """The one CSV writer of every download: CRLF, minimal quoting, formula cells neutralised.
+
+    Exports, the staff rejected-rows file and reports all stream through here, so the formula
+    rule (flights.spreadsheet.safe_cell) cannot be forgotten by one of them. None is empty.
+    """
+    writer = csv.writer(_Echo(), lineterminator="\r\n")
+    yield (BOM if bom else "") + writer.writerow(header)
+    for row in rows:
+        yield writer.writerow(["" if value is None else safe_cell(value) for value in row])

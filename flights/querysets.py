@@ -40,6 +40,10 @@ class OperatorQuerySet(models.QuerySet):
 
 
 class FlightQuerySet(models.QuerySet):
+    def real(self):
+        """Flights that happened: generated demo (synthetic) flights left out."""
+        return self.filter(is_synthetic=False)
+
     def in_period(self, start: dt.date | None = None, end: dt.date | None = None):
         qs = self
         if start:

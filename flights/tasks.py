@@ -105,3 +105,16 @@ def send_password_reset(user_id: int, domain: str, use_https: bool) -> bool:
     from flights.passwords import send_reset_mail
 
     return send_reset_mail(user_id, domain, use_https)
+
+
+@shared_task(
+    acks_late=True,
+    reject_on_worker_lost=True,
+    time_limit=settings.CELERY_TASK_TIME_LIMIT,
+    soft_time_limit=settings.CELERY_TASK_SOFT_TIME_LIMIT,
+)
+def run_export(job_id: int) -> str:
+    """Write a large export to its file (flights.exports_async.write_export)."""
+    from flights.exports_async import write_export
+
+    return write_export(job_id).status

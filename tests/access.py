@@ -61,9 +61,12 @@ ACCESS: dict[str, str] = {
     "flights:export_flights_json": "public",
     "flights:export_legs_csv": "public",
     "flights:export_legs_json": "public",
+    "flights:export_status": "public",  # the unguessable token is the access
+    "flights:export_download": "public",
     "flights:api_docs": "public",
     "flights:api_root": "public",
     "flights:api_schema": "public",
+    "flights:api_swagger": "public",
     "flights:api_flights": "public",
     "flights:api_flight": "public",
     "flights:api_legs": "public",

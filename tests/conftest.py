@@ -168,3 +168,9 @@ def page(request, browser, live_server):
         context.close()
     assert probe.foreign_requests == [], f"requests left the origin: {probe.foreign_requests}"
     assert probe.console_errors == [], f"console errors: {probe.console_errors}"
+
+
+@pytest.fixture(autouse=True)
+def _no_api_throttle(settings):
+    """The API's anonymous throttle off, so a test's many requests are not counted (h14a)."""
+    settings.API_ANON_RATE = 0

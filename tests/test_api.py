@@ -516,3 +516,98 @@ def test_a_nul_character_is_a_400_or_404_not_a_500(client, db):
     assert response.json()["errors"][0]["parameter"] == "code"
     assert get(client, FLIGHTS, aircraft="N\x00").status_code == 400
     assert get(client, "/api/v1/airports/AE%00X/").status_code == 404
+
+
+@pytest.mark.parametrize("name", ["page", "page_size"])
+@pytest.mark.parametrize(
+    ("value", "message"),
+    [("9" * 5000, "is too large."), ("1" + "x" * 5000, "at least 1")],
+)
+def test_page_numbers_of_thousands_of_digits_are_a_400_not_a_500(client, db, name, value, message):
+    for url in ("flights:api_flights", "flights:api_legs", "flights:api_airports"):
+        response = client.get(reverse(url), {name: value})
+        assert response.status_code == 400
+        error = response.json()["errors"][0]
+        assert error["parameter"] == name
+        assert len(error["value"]) <= 21
+        assert message in error["message"]
+
+
+def test_lists_revalidate_by_etag_and_last_modified_until_the_data_changes(client, db):
+    from flights.cache import bump_data_version
+
+    make_flight()
+    url = reverse("flights:api_flights")
+    first = client.get(url, {"page_size": 1})
+    assert first.status_code == 200
+    etag, modified = first["ETag"], first["Last-Modified"]
+    assert client.get(url, {"page_size": 1}, headers={"if-none-match": etag}).status_code == 304
+    since = client.get(url, {"page_size": 1}, headers={"if-modified-since": modified})
+    assert since.status_code == 304
+    assert client.get(url, {"page_size": 2}, headers={"if-none-match": etag}).status_code == 200
+    bump_data_version()
+    assert client.get(url, {"page_size": 1}, headers={"if-none-match": etag}).status_code == 200
+
+
+@pytest.mark.parametrize("name", ["flights:api_flights", "flights:api_legs"])
+def test_cursor_pages_walk_every_record_once_in_list_order(client, db, name):
+    for i in range(7):
+        make_flight(("KAEX", "KHRL", "MGGT"), date=dt.date(2024, 1, 1 + i % 3))
+    url = reverse(name)
+    expected = [r["id"] for r in client.get(url, {"page_size": 500}).json()["results"]]
+    seen, following = [], f"{url}?cursor=&page_size=3"
+    while following:
+        body = client.get(following).json()
+        assert body["count"] is None and len(body["results"]) <= 3
+        seen += [r["id"] for r in body["results"]]
+        following = body["next"]
+    assert seen == expected
+
+
+@pytest.mark.parametrize("cursor", ["garbage", "W10", "WyIyMDI0LTAxLTAxIiwgLTFd", "x" * 5000])
+def test_a_garbled_cursor_is_a_400(client, db, cursor):
+    response = client.get(reverse("flights:api_flights"), {"cursor": cursor})
+    assert response.status_code == 400
+    assert response.json()["errors"][0]["parameter"] == "cursor"
+
+
+def test_a_deep_cursor_page_has_no_offset_and_no_count(client, db, django_assert_num_queries):
+    for i in range(5):
+        make_flight(date=dt.date(2024, 1, 1 + i))
+    url = reverse("flights:api_flights")
+    following = client.get(url, {"cursor": "", "page_size": 2}).json()["next"]
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    with CaptureQueriesContext(connection) as captured:
+        assert len(client.get(following).json()["results"]) == 2
+    assert not any("OFFSET" in q["sql"] or "COUNT(" in q["sql"] for q in captured)
+
+
+def test_anonymous_clients_are_throttled_per_minute(client, db, settings):
+    import uuid
+
+    address = f"10.{uuid.uuid4().int % 250}.{uuid.uuid4().int % 250}.7"  # a fresh window
+    settings.API_ANON_RATE = 2
+    url = reverse("flights:api_countries")
+    assert [client.get(url, REMOTE_ADDR=address).status_code for _ in range(2)] == [200, 200]
+    response = client.get(url, REMOTE_ADDR=address)
+    assert response.status_code == 429
+    assert 1 <= int(response["Retry-After"]) <= 60
+    assert response.json()["errors"][0]["message"] == "Too many requests; retry later."
+
+
+def test_the_example_requests_of_docs_api_md_still_work(client, reference_data):
+    """docs/api.md, "Example": the same URLs answer in the same shape (v1 stays compatible)."""
+    wanted = make_flight(("KIWA", "PANC", "ZYTX"), date=dt.date(2024, 3, 30))
+    make_flight(("KAEX", "MGGT"), date=dt.date(2024, 3, 30))
+    body = client.get(
+        "/api/v1/flights/?country=CN&start=2024-01-01&kind=removal&page_size=2"
+    ).json()
+    assert set(body) == {"count", "page", "page_size", "pages", "next", "previous", "results"}
+    assert [f["id"] for f in body["results"]] == [wanted.pk]
+    response = client.get("/legs/export.csv?country=CN&start=2024-01-01")
+    assert response.status_code == 200
+    lines = b"".join(response.streaming_content).decode("utf-8-sig").splitlines()
+    assert lines[0].startswith("date,departure_time,arrival_time,from,to,tail_number,")
+    assert len(lines) == 3

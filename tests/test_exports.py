@@ -192,11 +192,13 @@ def test_flights_csv_has_one_row_per_matching_flight_with_provenance(client, mis
     missions["guatemala"].is_synthetic = True
     missions["guatemala"].save()
 
-    response, text = download(client, "export_flights_csv", kind="removal", status="reported")
+    response, text = download(
+        client, "export_flights_csv", kind="removal", status="reported", synthetic="include"
+    )
     rows = csv_rows(text)
 
     assert response["Content-Disposition"] == (
-        f'attachment; filename="flights_kind-removal_status-reported_{TODAY}.csv"'
+        f'attachment; filename="flights_kind-removal_status-reported_synthetic-include_{TODAY}.csv"'
     )
     assert list(rows[0]) == FLIGHT_COLUMNS
     assert [int(row["id"]) for row in rows] == [

@@ -112,3 +112,73 @@ def test_querystring_keeps_the_submitted_filters_for_links(flights):
     assert form.querystring(sort="-legs") == "country=CN&kind=removal&kind=lateral&sort=-legs"
     assert form_for("").is_filtered() is False
     assert form.is_filtered() is True
+
+
+def test_operator_filter_takes_the_operator_slug_or_name(flights):
+    for value in ("filter-air", "Filter Air"):
+        assert list(form_for(f"operator={value}").filter_flights()) == [flights["china"]]
+
+
+def test_an_unknown_operator_is_an_error_not_every_flight(flights):
+    form = form_for("operator=nobody-air")
+    assert form.errors["operator"] == [
+        "Select a valid choice. nobody-air is not one of the available choices."
+    ]
+
+
+def test_country_filter_takes_a_country_name(flights):
+    assert list(form_for("country=china").filter_flights()) == [flights["china"]]
+
+
+@pytest.mark.parametrize(
+    ("query", "field", "message"),
+    [
+        ("start=1989-12-31", "start", "1989-12-31 is before 1990-01-01, the earliest date"),
+        ("end=9999-12-31", "end", "9999-12-31 is more than one day in the future."),
+        ("start=1000-01-01", "start", "1000-01-01 is before 1990-01-01"),
+    ],
+)
+def test_dates_outside_the_window_are_errors(flights, query, field, message):
+    form = form_for(query)
+    assert message in form.errors[field][0]
+
+
+@pytest.mark.parametrize(
+    ("query", "expected"),
+    [
+        ("", {"real"}),
+        ("synthetic=exclude", {"real"}),
+        ("synthetic=include", {"real", "synthetic"}),
+        ("synthetic=only", {"synthetic"}),
+    ],
+)
+def test_synthetic_flights_are_left_out_unless_asked_for(reference_data, query, expected):
+    made = {
+        "real": make_flight(("KAEX", "MGGT"), date=dt.date(2024, 1, 10)),
+        "synthetic": make_flight(("KAEX", "MGGT"), date=dt.date(2024, 1, 11), is_synthetic=True),
+    }
+    form = form_for(query)
+    assert set(form.filter_flights()) == {made[name] for name in expected}
+    assert set(form.filter_legs().values_list("flight", flat=True)) == {
+        made[name].pk for name in expected
+    }
+
+
+def test_synthetic_bogus_is_an_error(flights):
+    assert "synthetic" in form_for("synthetic=all").errors
+
+
+def test_the_default_synthetic_setting_is_not_an_active_filter(flights):
+    assert form_for("synthetic=exclude").is_filtered() is False
+    assert form_for("synthetic=include").is_filtered() is True
+    assert form_for("").cache_key() == form_for("synthetic=exclude").cache_key()
+
+
+def test_plain_values_filter_like_the_form(flights):
+    from flights.filters import FilterValues
+
+    values = form_for("country=CN&kind=removal").plain()
+    assert isinstance(values, FilterValues)
+    assert values == FilterValues(country="CN", kinds=("removal",))
+    assert list(values.filter_flights()) == [flights["china"]]
+    assert hash(values) == hash(form_for("kind=removal&country=cn").plain())

@@ -177,6 +177,11 @@ class Objects:
 
         return ImportRun.objects.create(format="flightlog", file_name="log.csv")
 
+    def _make_export_token(self):
+        from flights.models import ExportJob
+
+        return ExportJob.objects.create(kind="legs_csv", data_version="x", file_name="a.csv").token
+
     def _make_invitation_token(self):
         from flights.models import Invitation
 
@@ -197,6 +202,8 @@ def build_kwargs(url: Url, objects: Objects) -> dict | None:
     route = url.route
     if set(url.params) == {"uidb64", "token"}:
         return objects.get("reset_link")
+    if url.params == ("token",) and route.startswith("exports/"):
+        return {"token": objects.get("export_token")}
     if url.params == ("token",) and "invit" in route:
         return {"token": objects.get("invitation_token")}
     if url.params != ("pk",) and url.params not in {("code",), ("registration",)}:

@@ -371,3 +371,12 @@ LOGGING = {
     "root": {"handlers": ["console"], "level": env_str("LOG_LEVEL", "INFO")},
     "loggers": {"django.db.backends": {"level": "WARNING"}, "axes": {"level": "WARNING"}},
 }
+
+# Filters, exports and the API (h14a): one FilterSet for pages, exports and API; pages answer a
+# bad filter with 400 and the form; exports larger than EXPORT_ASYNC_ROWS run as a task.
+INSTALLED_APPS += ["django_filters", "rest_framework", "drf_spectacular", "drf_spectacular_sidecar"]
+MIDDLEWARE.append("flights.filters.InvalidFiltersMiddleware")
+# API requests per minute per anonymous client address (0: no limit); behind a proxy, the proxy
+# must pass the client's address as REMOTE_ADDR (docs/api.md, "Throttling").
+API_ANON_RATE = env_int("API_ANON_RATE", 120, minimum=0)
+EXPORT_ASYNC_ROWS = env_int("EXPORT_ASYNC_ROWS", 500_000, minimum=1)

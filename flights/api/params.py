@@ -5,17 +5,21 @@ unchanged on its exports and on the API. A bad value is never ignored: filtering
 hand back the whole table as if it were the answer.
 """
 
+import base64
+import binascii
+import datetime as dt
+import json
 import math
 from dataclasses import dataclass
 
-from django import forms
+import django_filters
 from django.http import JsonResponse, QueryDict
 
-from flights.filters import FlightFilterForm
+from flights.filters import FlightFilterForm, FlightFilterSet
 
 MAX_PAGE_SIZE = 500
 DEFAULT_PAGE_SIZE = 50
-PAGINATION_PARAMETERS = ("page", "page_size")
+PAGINATION_PARAMETERS = ("page", "page_size", "cursor")
 
 
 class BadParameters(Exception):
@@ -80,9 +84,9 @@ def filter_form(query: QueryDict, *, strict: bool, also_allowed=()) -> FlightFil
 
 def active_filters(query: QueryDict) -> dict:
     """The filter parameters that were given, as given (for export headers and file names)."""
-    fields = FlightFilterForm.base_fields
+    fields = FlightFilterSet.base_filters
     return {
-        name: values if isinstance(fields[name], forms.MultipleChoiceField) else values[0]
+        name: values if isinstance(fields[name], django_filters.MultipleChoiceFilter) else values[0]
         for name in fields
         if (values := [v for v in query.getlist(name) if v.strip()])
     }
@@ -100,8 +104,13 @@ def _positive_int(query: QueryDict, name: str, default: int, maximum: int | None
     raw = query.get(name, "").strip()
     if raw == "":
         return default
-    if not raw.isascii() or not raw.isdigit() or int(raw) < 1:
-        raise BadParameters([error(name, raw, f"“{name}” must be a whole number of at least 1.")])
+    shown = raw if len(raw) <= 20 else raw[:20] + "…"
+    if not raw.isascii() or not raw.isdigit() or int(raw[:13]) < 1:
+        message = f"“{name}” must be a whole number of at least 1."
+        raise BadParameters([error(name, shown, message)])
+    # Thousands of digits: int() refuses them (and would be slow); no page is that far.
+    if len(raw) > 12:
+        raise BadParameters([error(name, shown, f"“{name}” is too large.")])
     value = int(raw)
     if maximum is not None and value > maximum:
         raise BadParameters([error(name, raw, f"“{name}” must be at most {maximum}.")])
@@ -165,3 +174,49 @@ def page_links(request, page: Page) -> tuple[str | None, str | None]:
     following = link(page.number + 1) if page.number < page.pages else None
     previous = link(page.number - 1) if page.number > 1 else None
     return following, previous
+
+
+CURSOR = "cursor"
+
+
+def cursor_keys(query: QueryDict, count: int) -> list | None:
+    """The sort keys a `cursor` points after; None for the first page; BadParameters if garbled."""
+    raw = query.get(CURSOR, "").strip()
+    if not raw:
+        return None
+    try:
+        keys = json.loads(base64.urlsafe_b64decode(raw.encode("ascii") + b"==").decode())
+        if not isinstance(keys, list) or len(keys) != count:
+            raise ValueError(keys)
+        keys[0] = dt.date.fromisoformat(keys[0])
+        if not all(isinstance(k, int) and 0 <= k < 2**62 for k in keys[1:]):
+            raise ValueError(keys)
+    except (ValueError, TypeError, UnicodeError, binascii.Error):
+        shown = raw if len(raw) <= 20 else raw[:20] + "…"
+        raise BadParameters(
+            [error(CURSOR, shown, "“cursor” is not a cursor this API gave out.")]
+        ) from None
+    return keys
+
+
+def cursor_page(
+    request, queryset, after, last_keys, size: int, key_count: int
+) -> tuple[list, str | None]:
+    """One page after the cursor by keyset (cost independent of depth), and the next link.
+
+    `after(keys)` narrows the ordered queryset to rows after those keys; `last_keys(row)` gives
+    a row's keys. Ids are chosen first in a narrow query, as for numbered pages.
+    """
+    keys = cursor_keys(request.GET, key_count)
+    if keys is not None:
+        queryset = after(queryset, keys)
+    ids = list(queryset.values_list("pk", flat=True)[: size + 1])
+    rows = list(queryset.filter(pk__in=ids[:size])) if ids else []
+    if len(ids) <= size or not rows:
+        return rows, None
+    last = last_keys(rows[-1])
+    token = base64.urlsafe_b64encode(json.dumps([last[0].isoformat(), *last[1:]]).encode()).decode()
+    query = request.GET.copy()
+    query[CURSOR] = token.rstrip("=")
+    query.pop("page", None)
+    return rows, request.build_absolute_uri(f"{request.path}?{query.urlencode()}")

@@ -15,7 +15,7 @@ from django.utils.safestring import SafeString, mark_safe
 
 from flights.api.params import DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE
 from flights.choices import Basis, FlightKind, OperatorKind, ReviewStatus, SourceKind
-from flights.filters import FlightFilterForm
+from flights.filters import FlightFilterSet, OperatorField
 
 FILTER_DESCRIPTIONS = {
     "start": "First flight date to include (UTC), `YYYY-MM-DD`.",
@@ -23,7 +23,9 @@ FILTER_DESCRIPTIONS = {
     "country": "Destination country, ISO 3166-1 alpha-2 code, e.g. `CN`.",
     "airport": "Departure airport of the first leg: IATA, ICAO or FAA LID code, e.g. `AEX`. "
     "An unknown code is a 400.",
-    "operator": "Operator id, from `/api/v1/operators/`.",
+    "operator": "Operator slug (`globalx`) or name, from `/api/v1/operators/`; an old numeric id "
+    "still works.",
+    "synthetic": "Generated demo flights: `exclude` (default), `include` or `only`.",
     "aircraft": "Aircraft registration (tail number), e.g. `N278GX`.",
     "kind": "Flight kind. Repeat the parameter for several: `kind=removal&kind=lateral`.",
     "status": "Review status. Repeat the parameter for several.",
@@ -36,6 +38,8 @@ def _nullable(type_: str, **extra) -> dict:
 
 
 def _field_schema(field: forms.Field) -> dict:
+    if isinstance(field, OperatorField):
+        return {"type": "string", "maxLength": 120}
     if isinstance(field, forms.MultipleChoiceField):
         return {"type": "array", "items": {"type": "string", "enum": _choices(field)}}
     if isinstance(field, forms.ModelChoiceField) or (
@@ -63,7 +67,7 @@ def _choices(field) -> list[str]:
 def filter_parameters() -> list[dict]:
     """One OpenAPI query parameter per field of the shared filter form."""
     result = []
-    for name, field in FlightFilterForm.base_fields.items():
+    for name, field in ((n, f.field) for n, f in FlightFilterSet.base_filters.items()):
         schema = _field_schema(field)
         parameter = {
             "name": name,
@@ -83,6 +87,14 @@ def _ref(name: str) -> dict:
 
 
 PAGINATION = [
+    {
+        "name": "cursor",
+        "in": "query",
+        "required": False,
+        "description": "Keyset pagination: give it empty for the first page, then follow `next`. "
+        "Every page costs what the first costs; `count`, `page` and `pages` are null.",
+        "schema": {"type": "string", "maxLength": 200},
+    },
     {
         "name": "page",
         "in": "query",
@@ -127,10 +139,10 @@ def _page_of(item: str) -> dict:
         "required": ["count", "page", "page_size", "pages", "next", "previous", "results"],
         "additionalProperties": False,
         "properties": {
-            "count": {"type": "integer", "description": "Matching records on all pages."},
-            "page": {"type": "integer"},
+            "count": _nullable("integer", description="Matching records (null with `cursor`)."),
+            "page": _nullable("integer"),
             "page_size": {"type": "integer"},
-            "pages": {"type": "integer"},
+            "pages": _nullable("integer"),
             "next": _nullable("string", format="uri"),
             "previous": _nullable("string", format="uri"),
             "results": {"type": "array", "items": _ref(item)},
@@ -267,6 +279,11 @@ COMPONENTS = {
                     {"type": "null"},
                 ]
             },
+            "aircraft_type": _nullable(
+                "string",
+                description="ICAO type designator: the aircraft's, or the flight's own when the "
+                "registration is unknown.",
+            ),
             "aircraft_basis": BASIS,
             "operator": {
                 "oneOf": [

@@ -61,6 +61,7 @@ def legs_for_output(legs: models.QuerySet) -> models.QuerySet:
     """Filtered legs with their flight, aircraft, operator and airports, in one query."""
     return legs.select_related(
         "flight__aircraft__aircraft_type",
+        "flight__aircraft_type",
         "flight__operator",
         "departure_airport",
         "arrival_airport",
@@ -141,6 +142,14 @@ def aircraft_brief(aircraft) -> dict | None:
     }
 
 
+def type_designator(flight: Flight) -> str | None:
+    """The aircraft type: the aircraft's, else the flight's own (registration unknown)."""
+    aircraft = flight.aircraft
+    if aircraft is not None and aircraft.aircraft_type_id:
+        return aircraft.aircraft_type.designator
+    return flight.aircraft_type.designator if flight.aircraft_type_id else None
+
+
 def flight_dict(flight: Flight, sources: list[dict] | None = None) -> dict:
     """A flight as the API lists it; `sources` defaults to the `source_list` annotation."""
     country = flight.destination_country
@@ -159,6 +168,7 @@ def flight_dict(flight: Flight, sources: list[dict] | None = None) -> dict:
         "leg_count": flight.leg_count,
         "distance_km": flight.distance_km,
         "aircraft": aircraft_brief(flight.aircraft),
+        "aircraft_type": type_designator(flight),
         "aircraft_basis": flight.aircraft_basis,
         "operator": {"id": flight.operator.pk, "name": flight.operator.name}
         if flight.operator
@@ -210,9 +220,7 @@ def leg_dict(leg: Leg, with_flight: bool = True) -> dict:
             "is_synthetic": flight.is_synthetic,
             "callsign": flight.callsign or None,
             "aircraft": aircraft.registration if aircraft else None,
-            "aircraft_type": (
-                aircraft.aircraft_type.designator if aircraft and aircraft.aircraft_type else None
-            ),
+            "aircraft_type": type_designator(flight),
             "operator": flight.operator.name if flight.operator else None,
         }
         row["sources"] = sorted_sources(leg.source_list)

@@ -1,5 +1,6 @@
 """The tracker's records. Split by area; import from `flights.models`."""
 
+from .exports import ExportJob, ExportStatus
 from .imports import ImportFeed, ImportFormat, ImportProfile, ImportRun, ImportStatus, RejectedRow
 from .missions import (
     CitizenshipCount,
@@ -25,6 +26,8 @@ from .sightings import (
 from .versions import DataVersion
 
 __all__ = [
+    "ExportJob",
+    "ExportStatus",
     "Aircraft",
     "AircraftType",
     "Airport",

@@ -6,30 +6,40 @@ with another path. Responses stream from one server-side cursor: one query whate
 The legs CSV is the flight-log format (flights/exports.py), so it imports again through
 `flights.importers`; the tracker's provenance follows in extra `tracker_*` columns, which the
 importer ignores (with a warning that lists them).
+
+On PostgreSQL the CSV files come from one `COPY (SELECT …) TO STDOUT` (flights/copy_exports.py),
+byte for byte what the Python writers below produce (the demo's SQLite uses those).
 """
 
-import csv
 import datetime as dt
 import json
 import re
 from collections.abc import Iterable, Iterator
 
 from django.core.serializers.json import DjangoJSONEncoder
-from django.http import StreamingHttpResponse
+from django.http import FileResponse, StreamingHttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import get_script_prefix
 from django.utils import timezone
 from django.views.decorators.http import require_safe
 
+from flights import copy_exports, exports_async
 from flights.api import params
-from flights.api.serialize import flight_dict, flights_for_output, leg_dict, legs_for_output
-from flights.exports import FLIGHTLOG_COLUMNS, flightlog_row
-from flights.spreadsheet import safe_cell
+from flights.api.serialize import (
+    _flight_url_parts,
+    flight_dict,
+    flights_for_output,
+    leg_dict,
+    legs_for_output,
+)
+from flights.exports import FLIGHTLOG_COLUMNS, csv_lines, flightlog_row
+from flights.filters import FilterValues
+from flights.models import ExportJob, ExportStatus
 
 CHUNK_SIZE = 2000
 # Exports read in time order, like a log; the API lists newest first.
 FLIGHT_ORDER = ("date", "id")
 LEG_ORDER = ("flight__date", "flight_id", "sequence")
-# Excel reads UTF-8 only with a byte-order mark; the flight-log reader accepts one.
-BOM = "\ufeff"
 
 FLIGHT_COLUMNS = [
     "id",
@@ -72,13 +82,6 @@ LEG_PROVENANCE_COLUMNS = [
 LEG_COLUMNS = [*FLIGHTLOG_COLUMNS, *LEG_PROVENANCE_COLUMNS]
 
 
-class _Echo:
-    """A file-like whose write() hands the line back, so csv.writer can feed a generator."""
-
-    def write(self, value: str) -> str:
-        return value
-
-
 def _joined(values: Iterable[str]) -> str:
     return "; ".join(v for v in values if v)
 
@@ -100,7 +103,8 @@ def flight_csv_row(site: str, flight) -> list:
         data["leg_count"],
         "" if data["distance_km"] is None else data["distance_km"],
         aircraft["registration"] if aircraft else "",
-        (aircraft["type"] or "") if aircraft else "",
+        # The type is known on many flights whose registration is not (issue 12, item 9).
+        ((aircraft and aircraft["type"]) or data["aircraft_type"] or ""),
         data["aircraft_basis"],
         data["operator"]["name"] if data["operator"] else "",
         data["callsign"] or "",
@@ -116,13 +120,13 @@ def flight_csv_row(site: str, flight) -> list:
         _joined(s["url"] for s in data["sources"]),
         site + data["url"],
     ]
-    return ["" if value is None else safe_cell(value) for value in row]
+    return row
 
 
 def leg_csv_row(leg) -> list:
     flightlog = flightlog_row(leg)
     flight = leg.flight
-    return [
+    return [  # csv_lines neutralises formula cells: the legs file is opened in spreadsheets too
         *(flightlog[column] for column in FLIGHTLOG_COLUMNS),
         flight.pk,
         flight.status,
@@ -133,11 +137,30 @@ def leg_csv_row(leg) -> list:
     ]
 
 
-def _csv_stream(header: list[str], rows: Iterator[list]) -> Iterator[str]:
-    writer = csv.writer(_Echo(), lineterminator="\r\n")
-    yield BOM + writer.writerow(header)
-    for row in rows:
-        yield writer.writerow(row)
+def flights_csv(values: FilterValues, site: str, *, use_copy: bool | None = None) -> Iterator:
+    """The flights CSV of the filters: COPY on PostgreSQL, the Python writer elsewhere."""
+    if copy_exports.available() if use_copy is None else use_copy:
+        head, tail = _flight_url_parts(get_script_prefix())
+        select, args = copy_exports.flights_select(values, site + head, tail)
+        return _with_header(FLIGHT_COLUMNS, copy_exports.copy_csv(select, args))
+    flights = flights_for_output(values.filter_flights()).order_by(*FLIGHT_ORDER)
+    rows = (flight_csv_row(site, f) for f in flights.iterator(chunk_size=CHUNK_SIZE))
+    return (line.encode() for line in csv_lines(FLIGHT_COLUMNS, rows))
+
+
+def legs_csv(values: FilterValues, *, use_copy: bool | None = None) -> Iterator:
+    """The legs CSV of the filters: COPY on PostgreSQL, the Python writer elsewhere."""
+    if copy_exports.available() if use_copy is None else use_copy:
+        select, args = copy_exports.legs_select(values)
+        return _with_header(LEG_COLUMNS, copy_exports.copy_csv(select, args))
+    legs = legs_for_output(values.filter_legs()).order_by(*LEG_ORDER)
+    rows = (leg_csv_row(leg) for leg in legs.iterator(chunk_size=CHUNK_SIZE))
+    return (line.encode() for line in csv_lines(LEG_COLUMNS, rows))
+
+
+def _with_header(header: list[str], body: Iterator[bytes]) -> Iterator[bytes]:
+    yield next(csv_lines(header, ())).encode()
+    yield from body
 
 
 def _json_stream(key: str, filters: dict, items: Iterator[dict]) -> Iterator[str]:
@@ -173,6 +196,29 @@ def _download(stream: Iterator[str], content_type: str, name: str) -> StreamingH
     return response
 
 
+def _later(request, form, kind: str, name: str, site: str):
+    """Too large for one request: a task writes the file; the status page says when."""
+    job = exports_async.start_export(kind, form.querystring(), name, site)
+    return redirect("flights:export_status", token=job.token)
+
+
+@require_safe
+def export_status(request, token: str):
+    job = get_object_or_404(ExportJob, token=token)
+    response = render(request, "flights/dashboard/export_status.html", {"job": job})
+    response["Cache-Control"] = "no-store"
+    return response
+
+
+@require_safe
+def export_download(request, token: str):
+    """The finished file, with its length: a client can tell a cut-off download."""
+    job = get_object_or_404(ExportJob, token=token, status=ExportStatus.DONE)
+    response = FileResponse(job.file.open("rb"), as_attachment=True, filename=job.file_name)
+    response["Cache-Control"] = "no-store"
+    return response
+
+
 def _form_or_400(request):
     try:
         return params.filter_form(request.GET, strict=False), None
@@ -185,11 +231,11 @@ def export_flights_csv(request):
     form, error = _form_or_400(request)
     if error:
         return error
-    flights = flights_for_output(form.filter_flights()).order_by(*FLIGHT_ORDER)
     site = request.build_absolute_uri("/").removesuffix("/")
-    rows = (flight_csv_row(site, f) for f in flights.iterator(chunk_size=CHUNK_SIZE))
     name = filename("flights", params.active_filters(request.GET), "csv")
-    return _download(_csv_stream(FLIGHT_COLUMNS, rows), "text/csv; charset=utf-8", name)
+    if exports_async.too_large("flights_csv", form.plain()):
+        return _later(request, form, "flights_csv", name, site)
+    return _download(flights_csv(form.plain(), site), "text/csv; charset=utf-8", name)
 
 
 @require_safe
@@ -197,10 +243,11 @@ def export_legs_csv(request):
     form, error = _form_or_400(request)
     if error:
         return error
-    legs = legs_for_output(form.filter_legs()).order_by(*LEG_ORDER)
-    rows = (leg_csv_row(leg) for leg in legs.iterator(chunk_size=CHUNK_SIZE))
     name = filename("legs", params.active_filters(request.GET), "csv")
-    return _download(_csv_stream(LEG_COLUMNS, rows), "text/csv; charset=utf-8", name)
+    if exports_async.too_large("legs_csv", form.plain()):
+        site = request.build_absolute_uri("/").removesuffix("/")
+        return _later(request, form, "legs_csv", name, site)
+    return _download(legs_csv(form.plain()), "text/csv; charset=utf-8", name)
 
 
 @require_safe

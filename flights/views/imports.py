@@ -1,6 +1,5 @@
 """Staff pages for imports: upload, watch a run progress, download its rejected rows."""
 
-import csv
 from functools import wraps
 
 from django.conf import settings
@@ -14,6 +13,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_safe
 
+from flights.exports import csv_lines
 from flights.importers import ImportFailed
 from flights.importers.mapping import enqueue_after_mapping, preview_mapping, save_profile
 from flights.importers.uploads import ImportUploadForm, hold_upload, start_upload
@@ -76,27 +76,17 @@ def import_status(request, pk: int):
     return JsonResponse(run.status_payload())
 
 
-class _Echo:
-    def write(self, value):
-        return value
-
-
 @staff_required
 @require_safe
 def import_rejected_csv(request, pk: int):
     run = get_object_or_404(ImportRun, pk=pk)
-    writer = csv.writer(_Echo())
-
-    def rows():
-        yield writer.writerow(["line", "column", "value", "message"])
-        for row in (
-            run.rejected_rows.order_by("line", "id")
-            .values_list("line", "column", "value", "message")
-            .iterator(chunk_size=2000)
-        ):
-            yield writer.writerow(row)
-
-    response = StreamingHttpResponse(rows(), content_type="text/csv; charset=utf-8")
+    rows = (
+        run.rejected_rows.order_by("line", "id")
+        .values_list("line", "column", "value", "message")
+        .iterator(chunk_size=2000)
+    )
+    lines = csv_lines(["line", "column", "value", "message"], rows, bom=False)
+    response = StreamingHttpResponse(lines, content_type="text/csv; charset=utf-8")
     response["Content-Disposition"] = f'attachment; filename="import-{run.pk}-rejected.csv"'
     return response
 
