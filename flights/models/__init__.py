@@ -11,6 +11,7 @@ from .missions import (
     Source,
     TimelineEvent,
 )
+from .published import PublishedFigure, PublishedMetric
 from .reference import Aircraft, AircraftType, Airport, Country, Operator
 from .sightings import (
     Invitation,
@@ -42,6 +43,8 @@ __all__ = [
     "PassengerSegment",
     "PeopleDirection",
     "PeopleMethod",
+    "PublishedFigure",
+    "PublishedMetric",
     "RejectedRow",
     "Sighting",
     "SightingDecision",
