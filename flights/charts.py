@@ -47,8 +47,10 @@ DAY_MS = 86_400_000
 # as a hairline or as the whole plot.
 BAR_WIDTH_MS = {"month": 26 * DAY_MS, "week": 6 * DAY_MS}
 TICK_FORMAT = {"month": "%b %Y", "week": "%d %b %Y"}
-AMERICAS = {"lon": [-128, -32], "lat": [-42, 56]}
-WORLD = {"lon": [-180, 180], "lat": [-60, 85]}
+# Map views as a zoom on the whole projection (not lon/lat ranges, which leave blank bands when
+# the plot's shape differs from the region's): the map fills the plot at any width.
+AMERICAS = {"lon": -85, "lat": 8, "scale": 1.45}
+WORLD = {"lon": 10, "lat": 20, "scale": 1.0}
 
 
 def safe(text) -> str:
@@ -80,9 +82,11 @@ def _date_axis(fig: go.Figure, days: list[dt.date], bucket: str) -> None:
     settings: dict = {"type": "date", "tickformat": TICK_FORMAT[bucket], "hoverformat": "%d %b %Y"}
     if days:
         first, last = min(days), max(days)
-        half = 16 if bucket == "month" else 4
-        settings["range"] = [_iso(_shift(first, -half)), _iso(_shift(last, half))]
+        length = 30 if bucket == "month" else 7
         span = (last - first).days
+        # Half a bucket either side, and at least six buckets in all, so one bar is a bar.
+        pad = max(length // 2 + 1, (6 * length - span) // 2)
+        settings["range"] = [_iso(_shift(first, -pad)), _iso(_shift(last, pad))]
         if bucket == "month" and span <= 366:
             settings["dtick"] = "M1"
         elif bucket == "month" and span <= 3 * 366:
@@ -311,7 +315,9 @@ def _geo_layout(fig: go.Figure, *, height: int, fit: bool, view: dict | None = N
         fitbounds="locations" if fit else False,
     )
     if view:
-        fig.update_geos(lonaxis_range=view["lon"], lataxis_range=view["lat"])
+        fig.update_geos(
+            center={"lon": view["lon"], "lat": view["lat"]}, projection_scale=view["scale"]
+        )
     return fig
 
 
@@ -339,7 +345,13 @@ def _view_buttons() -> list[dict]:
                 {
                     "label": name,
                     "method": "relayout",
-                    "args": [{"geo.lonaxis.range": v["lon"], "geo.lataxis.range": v["lat"]}],
+                    "args": [
+                        {
+                            "geo.center.lon": v["lon"],
+                            "geo.center.lat": v["lat"],
+                            "geo.projection.scale": v["scale"],
+                        }
+                    ],
                 }
                 for name, v in (("Americas", AMERICAS), ("World", WORLD))
             ],
@@ -465,9 +477,12 @@ def removals_choropleth(countries: Iterable[Mapping]) -> go.Figure:
             text=[safe(c["name"]) for c in countries],
             customdata=[c.get("url", "") for c in countries],
             colorscale="Blues",
+            zmin=0,
+            # No colour bar: Plotly draws it with inline styles, which our CSP blocks. The page
+            # shows the scale in HTML beside the map, and the numbers in a table.
+            showscale=False,
             marker_line_color="#8a8a93",
             marker_line_width=0.5,
-            colorbar={"title": {"text": "removal<br>flights"}, "thickness": 12, "len": 0.6},
             hovertemplate="%{text}: %{z:,} removal flights<extra></extra>",
         )
     )

@@ -268,7 +268,7 @@ def route_map(request):
                 if k in kinds
             ],
             airports=airports[:25],
-            labelled=[a for a in airports if a["label"]],
+            beyond=[a for a in airports if a["label"] and not -170 <= a["lon"] <= -25],
             routes=routes[:25],
             countries=countries,
             map_chart=chart_json(
