@@ -522,11 +522,25 @@ def flight_map(legs: Iterable[Mapping]) -> go.Figure:
             mode="markers+text",
             text=[safe(code) for code in stops],
             textposition="top center",
-            hovertext=[safe(f"{code} {s['name']}") for code, s in stops.items()],
+            hovertext=[
+                safe(
+                    f"{code} {s['name']}" + (" (inferred)" if s.get("basis") == "inferred" else "")
+                )
+                for code, s in stops.items()
+            ],
             hoverinfo="text",
             customdata=[s.get("url", "") for s in stops.values()],
-            marker={"size": 8, "color": AIRPORT_COLOUR},
-            name="Airports",
+            # Inferred airports (deduced, not reported) are hollow: docs/dashboard.md.
+            marker={
+                "size": 8,
+                "color": AIRPORT_COLOUR,
+                "symbol": [
+                    "circle-open" if s.get("basis") == "inferred" else "circle"
+                    for s in stops.values()
+                ],
+                "line": {"width": 2, "color": AIRPORT_COLOUR},
+            },
+            name="Airports (hollow: inferred)",
         )
     )
     return _geo_layout(fig, height=420, fit=True)

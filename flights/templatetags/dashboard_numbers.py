@@ -36,3 +36,15 @@ def percent(value) -> str:
 @register.filter
 def money(value) -> str:
     return "—" if value is None else f"${value:,.0f}"
+
+
+@register.filter
+def public_part(note: str) -> str:
+    """A source note up to its first line of three dashes: what follows is for staff
+    (contacts, how it was obtained) and is never shown on public pages (docs/dashboard.md)."""
+    public = []
+    for line in (note or "").splitlines():
+        if line.strip() == "---":
+            break
+        public.append(line)
+    return "\n".join(public).strip()

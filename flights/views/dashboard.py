@@ -117,17 +117,25 @@ def headlines(data: dict) -> list[dict]:
     have any number at all. A measure no flight carries is "not reported", never 0."""
     cur, prev = data["current"], data["previous"]
     rows = [
-        (gettext("Flights"), "flights", None, ""),
-        (gettext("Removal flights"), "removals", None, gettext("removal and lateral")),
-        (gettext("Legs"), "legs", None, ""),
-        (gettext("Countries reached"), "countries", None, ""),
+        ("flights", gettext("Flights"), "flights", None, ""),
         (
+            "removal-flights",
+            gettext("Removal flights"),
+            "removals",
+            None,
+            gettext("removal and lateral"),
+        ),
+        ("legs", gettext("Legs"), "legs", None, ""),
+        ("countries-reached", gettext("Countries reached"), "countries", None, ""),
+        (
+            "people-counted",
             gettext("People on board, counted"),
             "pax_counted",
             "pax_counted_flights",
             gettext("reported by a source or observed; on %(n)s of %(total)s flights"),
         ),
         (
+            "people-estimated",
             gettext("People on board, estimated"),
             "pax_estimated",
             "pax_estimated_flights",
@@ -135,13 +143,13 @@ def headlines(data: dict) -> list[dict]:
         ),
     ]
     result = []
-    for label, key, flights_key, note in rows:
+    for slug, label, key, flights_key, note in rows:
         value, before = _measure(cur, key, flights_key), _measure(prev, key, flights_key)
         if flights_key:
             note = note % {"n": f"{cur[flights_key]:,}", "total": f"{cur['flights']:,}"}
         result.append(
             {
-                "key": key,
+                "key": slug,
                 "label": label,
                 "value": _shown(value),
                 "previous": _shown(before) if prev is not None else "",
@@ -152,7 +160,7 @@ def headlines(data: dict) -> list[dict]:
     any_share = aggregates.share(cur["pax_any_flights"], cur["flights"])
     result.append(
         {
-            "key": "pax_coverage",
+            "key": "people-coverage",
             "label": gettext("Flights with any count of people"),
             "value": f"{any_share:.0%}" if any_share is not None else gettext("not reported"),
             "previous": "",
@@ -337,13 +345,14 @@ def flight_detail(request, pk: int):
     legs = list(flight.legs.all())
     airport_url = _airport_url_maker()
 
-    def point(airport: Airport) -> dict:
+    def point(airport: Airport, basis: str) -> dict:
         return {
             "code": airport.code,
             "name": airport.name,
             "lat": airport.latitude,
             "lon": airport.longitude,
             "url": airport_url(airport.icao),
+            "basis": basis,
         }
 
     map_chart = None
@@ -354,8 +363,8 @@ def flight_detail(request, pk: int):
             lambda: charts.flight_map(
                 [
                     {
-                        "from": point(leg.departure_airport),
-                        "to": point(leg.arrival_airport),
+                        "from": point(leg.departure_airport, leg.departure_basis),
+                        "to": point(leg.arrival_airport, leg.arrival_basis),
                         "sequence": leg.sequence,
                     }
                     for leg in legs
