@@ -47,10 +47,12 @@ DAY_MS = 86_400_000
 # as a hairline or as the whole plot.
 BAR_WIDTH_MS = {"month": 26 * DAY_MS, "week": 6 * DAY_MS}
 TICK_FORMAT = {"month": "%b %Y", "week": "%d %b %Y"}
-# Map views as a zoom on the whole projection (not lon/lat ranges, which leave blank bands when
-# the plot's shape differs from the region's): the map fills the plot at any width.
-AMERICAS = {"lon": -85, "lat": 8, "scale": 1.45}
-WORLD = {"lon": 10, "lat": 20, "scale": 1.0}
+# Map views as longitude/latitude ranges. Plotly shapes the map's frame to the region, so the
+# page sizes the plot to the region's aspect (height / width, `MAP_ASPECT`): on a phone the
+# Americas fill the width with no blank bands.
+AMERICAS = {"lon": [-170, 10], "lat": [-56, 72]}
+WORLD = {"lon": [-180, 180], "lat": [-60, 85]}
+MAP_ASPECT = 0.74
 
 
 def safe(text) -> str:
@@ -315,9 +317,7 @@ def _geo_layout(fig: go.Figure, *, height: int, fit: bool, view: dict | None = N
         fitbounds="locations" if fit else False,
     )
     if view:
-        fig.update_geos(
-            center={"lon": view["lon"], "lat": view["lat"]}, projection_scale=view["scale"]
-        )
+        fig.update_geos(lonaxis_range=view["lon"], lataxis_range=view["lat"])
     return fig
 
 
@@ -345,13 +345,7 @@ def _view_buttons() -> list[dict]:
                 {
                     "label": name,
                     "method": "relayout",
-                    "args": [
-                        {
-                            "geo.center.lon": v["lon"],
-                            "geo.center.lat": v["lat"],
-                            "geo.projection.scale": v["scale"],
-                        }
-                    ],
+                    "args": [{"geo.lonaxis.range": v["lon"], "geo.lataxis.range": v["lat"]}],
                 }
                 for name, v in (("Americas", AMERICAS), ("World", WORLD))
             ],

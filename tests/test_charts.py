@@ -107,7 +107,7 @@ def test_route_map_draws_every_route_by_kind_with_direction_and_airport_links():
     # Coordinates are rounded to keep the page small.
     assert all(v is None or round(v, 2) == v for t in lines for v in t.lat)
     # Opens on the Americas, with buttons for the Americas and the world.
-    assert fig.layout.geo.projection.scale == charts.AMERICAS["scale"]
+    assert list(fig.layout.geo.lonaxis.range) == charts.AMERICAS["lon"]
     assert [b.label for b in fig.layout.updatemenus[0].buttons] == ["Americas", "World"]
 
 

@@ -16,7 +16,12 @@
     // shows the map across the screen without blank bands above and below.
     if (el.dataset.aspect) {
       var height = Math.round(el.clientWidth * parseFloat(el.dataset.aspect));
-      layout.height = Math.max(280, Math.min(height, 640));
+      layout.height = Math.max(240, Math.min(height, 820));
+      // On a phone the legend would take a third of the map; the page's own legend (lines in
+      // the kinds' colours) stands above it.
+      if (narrow) {
+        layout.showlegend = false;
+      }
     }
     var config = {
       responsive: true,
