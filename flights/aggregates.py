@@ -9,18 +9,19 @@ import datetime as dt
 from collections import defaultdict
 
 from django.db import connections
-from django.db.models import Count, F, IntegerField, Max, Min, Q, Sum
+from django.db.models import Count, F, FloatField, Max, Min, Q, Sum
 from django.db.models.functions import Coalesce, TruncMonth
 
+from flights import synthetic
 from flights.cache import cached
-from flights.choices import FlightKind
+from flights.choices import Basis, FlightKind
 from flights.filters import FlightFilterForm, country_names, operator_choices
 from flights.models import Aircraft, Airport, Country, TimelineEvent
 
 REMOVAL_KINDS = (FlightKind.REMOVAL, FlightKind.LATERAL)
+ESTIMATED_BASES = (Basis.ESTIMATED, Basis.INFERRED)
 TOP = 10
-MAP_ROUTES = 150
-MAP_AIRPORTS = 200
+HUBS = 8
 # Estimated block hours for legs without times: cruise speed plus a fixed allowance per leg for
 # taxi, climb and descent. A rough, stated method (shown on the aircraft page), not a measurement.
 CRUISE_KMH = 780
@@ -54,6 +55,11 @@ def totals(qs, periods: dict[str, tuple[dt.date, dt.date]]) -> dict[str, dict]:
     gives both the sums and "countries reached" (the groups with a flight in the period), where
     COUNT(DISTINCT ...) FILTER would sort every row once per period.
     """
+    counted = Q(pax_count__isnull=False) & ~Q(pax_basis__in=ESTIMATED_BASES)
+    estimated = Q(pax_count__isnull=False, pax_basis__in=ESTIMATED_BASES) | Q(
+        pax_count__isnull=True, pax_min__isnull=False, pax_max__isnull=False
+    )
+    central = Coalesce("pax_count", (F("pax_min") + F("pax_max")) / 2.0, output_field=FloatField())
     measures = {}
     for name, (start, end) in periods.items():
         within = Q(date__range=(start, end))
@@ -61,21 +67,14 @@ def totals(qs, periods: dict[str, tuple[dt.date, dt.date]]) -> dict[str, dict]:
             f"{name}__flights": Count("date", filter=within),
             f"{name}__removals": Count("date", filter=within & Q(kind__in=REMOVAL_KINDS)),
             f"{name}__legs": Sum("leg_count", filter=within),
-            f"{name}__pax_reported": Sum("pax_count", filter=within),
-            f"{name}__pax_reported_flights": Count("pax_count", filter=within),
-            # The estimated range: a count where there is one, else the estimate's bounds; with
-            # no upper bound at all the seats are the ceiling. Flights with no ceiling are
-            # counted apart.
-            f"{name}__pax_low": Sum(Coalesce("pax_count", "pax_min", 0), filter=within),
-            f"{name}__pax_high": Sum(
-                Coalesce("pax_count", "pax_max", "seat_ceiling", output_field=IntegerField()),
-                filter=within,
-            ),
-            f"{name}__pax_unbounded": Count(
-                "date",
-                filter=within
-                & Q(pax_count__isnull=True, pax_max__isnull=True, seat_ceiling__isnull=True),
-            ),
+            # People on board, kept apart by how they are known (docs/dashboard.md): counts a
+            # source reported or someone observed; estimates as their central value (a count
+            # marked estimated, else the midpoint of a range with both bounds).
+            f"{name}__pax_counted": Sum("pax_count", filter=within & counted),
+            f"{name}__pax_counted_flights": Count("pax_count", filter=within & counted),
+            f"{name}__pax_estimated": Sum(central, filter=within & estimated),
+            f"{name}__pax_estimated_flights": Count("date", filter=within & estimated),
+            f"{name}__pax_any_flights": Count("date", filter=within & (counted | estimated)),
         }
     first = min(start for start, _ in periods.values())
     last = max(end for _, end in periods.values())
@@ -206,94 +205,127 @@ def _events(first: dt.date | None, last: dt.date | None, country: str = "") -> l
     return list(qs.order_by("date").values("date", "title", "url").distinct()[:30])
 
 
+def shift(day: dt.date, days: int) -> dt.date | None:
+    """`day` moved by `days`, or None past the calendar's ends (year 1 or 9999): any date a row
+    holds must give a page, not an OverflowError."""
+    try:
+        return day + dt.timedelta(days=days)
+    except OverflowError:
+        return None
+
+
+def comparison_periods(
+    start: dt.date | None, end: dt.date | None, last: dt.date
+) -> tuple[tuple[dt.date, dt.date], tuple[dt.date, dt.date] | None]:
+    """The period shown (a year to the last flight when open) and the one of equal length
+    before it, which is None when it would start before the calendar does."""
+    end = end or last
+    start = start or shift(end, -364) or dt.date.min
+    prev_end = shift(start, -1)
+    prev_start = shift(prev_end, -(end - start).days) if prev_end else None
+    return (start, end), (prev_start, prev_end) if prev_start else None
+
+
+def share(n: int, total: int) -> float | None:
+    """n as a fraction of the whole filtered total (not of the rows shown); None without one."""
+    return n / total if total else None
+
+
 def overview(form: FlightFilterForm) -> dict:
     def compute() -> dict:
-        flights = form.filter_flights().order_by()
+        flights = synthetic.flights(form).order_by()
         span = _overview_parts(flights)
         if not span["n"]:
             return {"empty": True}
         start, end = form.period()
-        end = end or span["last"]
-        start = start or end - dt.timedelta(days=364)
-        length = (end - start).days + 1
-        prev_end = start - dt.timedelta(days=1)
-        prev_start = prev_end - dt.timedelta(days=length - 1)
-        undated = form.filter_flights(dates=False).order_by()
+        period, previous = comparison_periods(start, end, span["last"])
+        undated = synthetic.flights(form, dates=False).order_by()
+        sums = totals(undated, {"current": period} | ({"previous": previous} if previous else {}))
         bucket = _bucket(span["first"], span["last"])
-        series = span["series"](bucket)
-        countries = [{"destination_country_id": c, "n": n} for c, n in span["countries"]]
-        origins = [{"origin_id": o, "n": n} for o, n in span["origins"]]
-        operators = [{"operator_id": o, "n": n} for o, n in span["operators"]]
         names = country_names()
         operator_names = dict(operator_choices())
-        airports = Airport.objects.in_bulk([r["origin_id"] for r in origins])
-        shown = sum(r["n"] for r in operators)
+        airports = Airport.objects.in_bulk([o for o, _ in span["origins"]])
+        total = span["n"]
+        shown = sum(n for _, n in span["operators"])
         operator_rows = [
-            {"name": operator_names.get(r["operator_id"], "Unknown"), "n": r["n"]}
-            for r in operators
+            {"id": o, "name": operator_names.get(o, "Unknown"), "n": n}
+            for o, n in span["operators"]
         ]
-        if span["n"] > shown:
-            operator_rows.append({"name": "All others", "n": span["n"] - shown})
+        if total > shown:
+            operator_rows.append({"id": None, "name": "All others", "n": total - shown})
         return {
             "empty": False,
             "first": span["first"],
             "last": span["last"],
-            "count": span["n"],
-            "period": (start, end),
-            "previous_period": (prev_start, prev_end),
-            **totals(undated, {"current": (start, end), "previous": (prev_start, prev_end)}),
+            "count": total,
+            "period": period,
+            "previous_period": previous,
+            "current": sums["current"],
+            "previous": sums.get("previous"),
             "bucket": bucket,
-            "series": series,
+            "series": span["series"](bucket),
             "events": _events(span["first"], span["last"], form.values.get("country", "")),
             "countries": [
-                {
-                    "code": r["destination_country_id"],
-                    "name": names.get(r["destination_country_id"], r["destination_country_id"]),
-                    "n": r["n"],
-                }
-                for r in countries
+                {"code": c, "name": names.get(c, c), "n": n, "share": share(n, total)}
+                for c, n in span["countries"]
             ],
             "airports": [
                 {
-                    "icao": airports[r["origin_id"]].icao,
-                    "code": airports[r["origin_id"]].code,
-                    "name": airports[r["origin_id"]].name,
-                    "n": r["n"],
+                    "icao": airports[o].icao,
+                    "code": airports[o].code,
+                    "name": airports[o].name,
+                    "n": n,
+                    "share": share(n, total),
                 }
-                for r in origins
+                for o, n in span["origins"]
             ],
-            "operators": operator_rows,
+            "operators": [r | {"share": share(r["n"], total)} for r in operator_rows],
         }
 
-    return cached("overview", form.cache_key(), compute)
+    return cached("overview", synthetic.key(form), compute)
+
+
+def _pairs(legs) -> list[dict]:
+    """Legs per directed airport pair, with the kind most of them flew as (ties: first in
+    FlightKind order), largest first: every route, however rare (docs/dashboard.md)."""
+    order = {kind: i for i, kind in enumerate(FlightKind.values)}
+    pairs: dict[tuple[int, int], dict] = {}
+    for dep, arr, kind, n in (
+        legs.values_list("departure_airport_id", "arrival_airport_id", "flight__kind")
+        .annotate(n=Count("*"))
+        .order_by()
+    ):
+        pair = pairs.setdefault((dep, arr), {"from": dep, "to": arr, "n": 0, "kinds": {}})
+        pair["n"] += n
+        pair["kinds"][kind] = pair["kinds"].get(kind, 0) + n
+    for pair in pairs.values():
+        pair["kind"] = min(pair["kinds"], key=lambda k: (-pair["kinds"][k], order.get(k, 99)))
+    return sorted(pairs.values(), key=lambda p: (-p["n"], p["from"], p["to"]))
 
 
 def route_map(form: FlightFilterForm) -> dict:
-    """Routes flown (as airport pairs) and airport movements; the map shows the top ones."""
+    """Every route flown (directed airport pairs) with its main kind, every airport's movements,
+    and removal flights per destination country for the choropleth."""
 
     def compute() -> dict:
-        pairs = list(
-            form.filter_legs()
-            .order_by()
-            .values("departure_airport_id", "arrival_airport_id")
-            .annotate(n=Count("id"))
-            .order_by("-n", "departure_airport_id", "arrival_airport_id")
-        )
-        # Summing grouped pairs (bounded by the number of routes, not of legs) gives movements.
+        pairs = _pairs(synthetic.legs(form).order_by())
         movements: dict[int, int] = defaultdict(int)
         for pair in pairs:
-            movements[pair["departure_airport_id"]] += pair["n"]
-            movements[pair["arrival_airport_id"]] += pair["n"]
-        top_routes = pairs[:MAP_ROUTES]
-        busiest = sorted(movements.items(), key=lambda kv: (-kv[1], kv[0]))[:MAP_AIRPORTS]
-        wanted = {a for a, _ in busiest}
-        wanted.update(p["departure_airport_id"] for p in top_routes)
-        wanted.update(p["arrival_airport_id"] for p in top_routes)
+            movements[pair["from"]] += pair["n"]
+            movements[pair["to"]] += pair["n"]
         airports = {
             a["id"]: a
-            for a in Airport.objects.filter(id__in=wanted).values(
-                "id", "icao", "iata", "lid", "name", "latitude", "longitude"
+            for a in Airport.objects.filter(id__in=list(movements)).values(
+                "id", "icao", "iata", "lid", "name", "country_id", "latitude", "longitude"
             )
+        }
+        # Labelled on the map: the busiest hubs, and every airport outside the US that a
+        # removal route lands at.
+        hubs = {a for a, _ in sorted(movements.items(), key=lambda kv: (-kv[1], kv[0]))[:HUBS]}
+        destinations = {
+            p["to"]
+            for p in pairs
+            if p["kind"] in REMOVAL_KINDS and airports[p["to"]]["country_id"] != "US"
         }
 
         def describe(airport_id: int) -> dict:
@@ -302,32 +334,47 @@ def route_map(form: FlightFilterForm) -> dict:
                 "icao": a["icao"],
                 "code": airport_label(a["icao"], a["iata"], a["lid"]),
                 "name": a["name"],
+                "country": a["country_id"],
                 "lat": round(a["latitude"], 3),
                 "lon": round(a["longitude"], 3),
                 "n": movements[airport_id],
+                "label": airport_id in hubs or airport_id in destinations,
             }
 
+        busiest = sorted(movements.items(), key=lambda kv: (-kv[1], kv[0]))
+        names = country_names()
+        countries = [
+            {"code": c, "alpha3": a3, "name": names.get(c, c), "n": n}
+            for c, a3, n in synthetic.flights(form)
+            .removals()
+            .exclude(destination_country=None)
+            .values_list("destination_country_id", "destination_country__alpha3")
+            .annotate(n=Count("*"))
+            .order_by("-n", "destination_country_id")
+        ]
         return {
             "legs": sum(p["n"] for p in pairs),
             "route_count": len(pairs),
             "airport_count": len(movements),
             "routes": [
                 {
-                    "from": describe(p["departure_airport_id"]),
-                    "to": describe(p["arrival_airport_id"]),
+                    "from": describe(p["from"]),
+                    "to": describe(p["to"]),
                     "n": p["n"],
+                    "kind": p["kind"],
                 }
-                for p in top_routes
+                for p in pairs
             ],
             "airports": [describe(a) for a, _ in busiest],
+            "countries": countries,
         }
 
-    return cached("route_map", form.cache_key(), compute)
+    return cached("route_map", synthetic.key(form), compute)
 
 
 def airport_activity(airport: Airport, form: FlightFilterForm) -> dict:
     def compute() -> dict:
-        legs = form.filter_legs().order_by()
+        legs = synthetic.legs(form).order_by()
         # Departures and arrivals apart, each an index-only scan of an index that starts with
         # the airport (0005_dashboard_rollup_indexes): an OR of both would read the legs' rows.
         # Departures are grouped by arrival airport too; destinations are sums of those groups.
@@ -379,12 +426,12 @@ def airport_activity(airport: Airport, form: FlightFilterForm) -> dict:
             ],
         }
 
-    return cached("airport", (airport.pk, form.cache_key()), compute)
+    return cached("airport", (airport.pk, synthetic.key(form)), compute)
 
 
 def aircraft_history(aircraft: Aircraft, form: FlightFilterForm) -> dict:
     def compute() -> dict:
-        flights = form.filter_flights().filter(aircraft=aircraft).order_by()
+        flights = synthetic.flights(form).filter(aircraft=aircraft).order_by()
         months = list(
             flights.annotate(month=TruncMonth("date"))
             .values("month")
@@ -398,7 +445,7 @@ def aircraft_history(aircraft: Aircraft, form: FlightFilterForm) -> dict:
         )
         timed = Q(departure_time__isnull=False, arrival_time__isnull=False)
         legs = (
-            form.filter_legs()
+            synthetic.legs(form)
             .filter(flight__aircraft=aircraft)
             .aggregate(
                 legs=Count("id"),
@@ -431,12 +478,12 @@ def aircraft_history(aircraft: Aircraft, form: FlightFilterForm) -> dict:
             "hours": round(timed_hours + estimated, 1),
         }
 
-    return cached("aircraft", (aircraft.pk, form.cache_key()), compute)
+    return cached("aircraft", (aircraft.pk, synthetic.key(form)), compute)
 
 
 def country_activity(country: Country, form: FlightFilterForm) -> dict:
     def compute() -> dict:
-        flights = form.filter_flights().filter(destination_country=country).order_by()
+        flights = synthetic.flights(form).filter(destination_country=country).order_by()
         # Grouped by (kind, date) and by origin id, each read in the order of an index
         # (0005_dashboard_rollup_indexes) without hashing; names for the origins come after.
         days = {
@@ -478,7 +525,7 @@ def country_activity(country: Country, form: FlightFilterForm) -> dict:
             "events": events,
         }
 
-    return cached("country", (country.pk, form.cache_key()), compute)
+    return cached("country", (country.pk, synthetic.key(form)), compute)
 
 
 def flights_of(qs, name: str, key, limit: int = 20) -> list:

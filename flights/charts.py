@@ -6,6 +6,7 @@ JSON shipped with each page stays small.
 """
 
 import datetime as dt
+import html
 import math
 import re
 from collections.abc import Iterable, Mapping
@@ -41,6 +42,63 @@ AIRPORT_COLOUR = OKABE_ITO["vermillion"]
 EVENT_COLOUR = OKABE_ITO["black"]
 
 
+DAY_MS = 86_400_000
+# Bar widths in milliseconds on a date axis: a lone bar then reads as a month or a week, not
+# as a hairline or as the whole plot.
+BAR_WIDTH_MS = {"month": 26 * DAY_MS, "week": 6 * DAY_MS}
+TICK_FORMAT = {"month": "%b %Y", "week": "%d %b %Y"}
+# Map views as longitude/latitude ranges. Plotly shapes the map's frame to the region, so the
+# page sizes the plot to the region's aspect (height / width, `MAP_ASPECT`): on a phone the
+# Americas fill the width with no blank bands.
+AMERICAS = {"lon": [-170, 10], "lat": [-56, 72]}
+WORLD = {"lon": [-180, 180], "lat": [-60, 85]}
+MAP_ASPECT = 0.74
+
+
+def safe(text) -> str:
+    """Text from data, escaped for Plotly, which renders a subset of HTML (<a>, <b>, <br>) in
+    labels, hover text and annotations: a name never becomes a link or markup."""
+    return html.escape(str(text), quote=False)
+
+
+def _shift(day: dt.date, days: int) -> dt.date:
+    """`day` moved by `days`, held inside the calendar (a stored year-1 date must not 500)."""
+    try:
+        return day + dt.timedelta(days=days)
+    except OverflowError:
+        return dt.date.max if days > 0 else dt.date.min
+
+
+def _count_axis(fig: go.Figure, values: Iterable[int], axis: str = "y") -> None:
+    """Counts are whole numbers: no 0.2-flight steps when there are only a few."""
+    top = max(values, default=0)
+    settings = {"tickformat": ",d", "rangemode": "tozero", "range": [0, max(top, 1) * 1.1]}
+    if top <= 10:
+        settings["dtick"] = 1
+    fig.update_yaxes(**settings) if axis == "y" else fig.update_xaxes(**settings)
+
+
+def _date_axis(fig: go.Figure, days: list[dt.date], bucket: str) -> None:
+    """A month or week axis with no clock times, one tick per bucket while they are few, and
+    half a bucket of room either side so a single bar is drawn at its width."""
+    settings: dict = {"type": "date", "tickformat": TICK_FORMAT[bucket], "hoverformat": "%d %b %Y"}
+    if days:
+        first, last = min(days), max(days)
+        length = 30 if bucket == "month" else 7
+        span = (last - first).days
+        # Half a bucket either side, and at least six buckets in all, so one bar is a bar.
+        pad = max(length // 2 + 1, (6 * length - span) // 2)
+        settings["range"] = [_iso(_shift(first, -pad)), _iso(_shift(last, pad))]
+        if bucket == "month" and span <= 366:
+            settings["dtick"] = "M1"
+        elif bucket == "month" and span <= 3 * 366:
+            settings["dtick"] = "M3"
+        elif bucket == "week" and span <= 13 * 7:
+            settings["dtick"] = 7 * DAY_MS
+            settings["tick0"] = _iso(first)
+    fig.update_xaxes(**settings)
+
+
 def _layout(fig: go.Figure, *, height: int = 360, **extra) -> go.Figure:
     extra.setdefault("margin", {"l": 40, "r": 10, "t": 10, "b": 40})
     extra.setdefault("legend", {"orientation": "h", "y": -0.15, "x": 0})
@@ -68,11 +126,18 @@ def _grid_axes(fig: go.Figure) -> None:
 
 
 def add_events(fig: go.Figure, events: Iterable[Mapping], *, pad_days: int = 20) -> go.Figure:
-    """Draw dated events as labelled vertical lines, widening the x range to show them all."""
+    """Draw dated events as labelled vertical lines, widening the x range to show them all.
+
+    Labels in the later half of the range hang to the left of their line, so none runs off
+    the plot's right edge.
+    """
     events = list(events)
     if not events:
         return fig
     dates = [e["date"] for e in events]
+    data_dates = [dt.date.fromisoformat(str(x)[:10]) for trace in fig.data for x in (trace.x or ())]
+    first, last = min(dates + data_dates), max(dates + data_dates)
+    middle = first + (last - first) / 2
     for i, event in enumerate(events):
         fig.add_shape(
             type="line",
@@ -89,23 +154,17 @@ def add_events(fig: go.Figure, events: Iterable[Mapping], *, pad_days: int = 20)
             y=1 - (i % 3) * 0.1,
             xref="x",
             yref="paper",
-            text=f"{event['date']:%b %Y}: {event['title']}"[:60],
+            text=safe(f"{event['date']:%b %Y}: {event['title']}"[:48]),
             showarrow=False,
-            xanchor="left",
+            xanchor="right" if event["date"] > middle else "left",
             yanchor="top",
             align="left",
             bgcolor="rgba(255,255,255,0.85)",
             font={"size": 11},
-            hovertext=f"{event['date']:%d %b %Y}: {event['title']}",
+            hovertext=safe(f"{event['date']:%d %b %Y}: {event['title']}"),
         )
-    data_dates = [dt.date.fromisoformat(str(x)[:10]) for trace in fig.data for x in (trace.x or ())]
-    first, last = min(dates + data_dates), max(dates + data_dates)
     fig.update_xaxes(
-        range=[
-            _iso(first - dt.timedelta(days=pad_days)),
-            _iso(last + dt.timedelta(days=pad_days)),
-        ],
-        type="date",
+        range=[_iso(_shift(first, -pad_days)), _iso(_shift(last, pad_days))], type="date"
     )
     return fig
 
@@ -117,6 +176,7 @@ def flights_over_time(
 
     `series`: rows {bucket: date, kind: str, n: int}; `events`: rows {date, title}.
     """
+    series = list(series)
     by_kind: dict[str, tuple[list[str], list[int]]] = {}
     for row in series:
         xs, ys = by_kind.setdefault(row["kind"], ([], []))
@@ -133,40 +193,55 @@ def flights_over_time(
                 y=ys,
                 name=KIND_LABELS[kind],
                 marker_color=KIND_COLOURS[kind],
+                width=[BAR_WIDTH_MS[bucket]] * len(xs),
                 hovertemplate=f"%{{x|{'%d %b %Y' if bucket == 'week' else '%b %Y'}}}: "
-                f"%{{y}} {KIND_LABELS[kind].lower()}<extra></extra>",
+                f"%{{y:,}} {KIND_LABELS[kind].lower()}<extra></extra>",
             )
         )
-    _layout(fig, barmode="stack", bargap=0.15)
+    _layout(fig, barmode="stack", bargap=0.15, margin={"l": 48, "r": 10, "t": 10, "b": 40})
     _grid_axes(fig)
+    stacks: dict[str, int] = {}
+    for row in series:
+        stacks[_iso(row["bucket"])] = stacks.get(_iso(row["bucket"]), 0) + row["n"]
+    _count_axis(fig, stacks.values())
+    _date_axis(fig, [dt.date.fromisoformat(x[:10]) for x in stacks], bucket)
     fig.update_yaxes(title_text=f"flights per {bucket}")
     add_events(fig, events)
     return fig
 
 
-def ranking(rows: Iterable[Mapping], *, colour: str = OKABE_ITO["blue"], unit: str = "flights"):
+def ranking(
+    rows: Iterable[Mapping],
+    *,
+    colour: str = OKABE_ITO["blue"],
+    unit: str = "flights",
+    total: int | None = None,
+):
     """A horizontal bar chart of labelled counts, largest on top.
 
-    `rows`: {label: str, n: int}, already sorted largest first.
+    `rows`: {label: str, n: int}, already sorted largest first. Percentages are of `total`, the
+    whole filtered count, not of the rows shown; without a total no percentage is printed.
     """
     rows = list(rows)
-    total = sum(r["n"] for r in rows) or 1
-    labels = [r["label"] for r in reversed(rows)]
+    labels = [safe(r["label"]) for r in reversed(rows)]
     values = [r["n"] for r in reversed(rows)]
+    text = [f"{v:,} ({v / total:.0%})" if total else f"{v:,}" for v in values]
     fig = go.Figure(
         go.Bar(
             x=values,
             y=labels,
             orientation="h",
             marker_color=colour,
-            text=[f"{v:,} ({v / total:.0%})" for v in values],
+            text=text,
             textposition="auto",
+            cliponaxis=False,
             hovertemplate=f"%{{y}}: %{{x:,}} {unit}<extra></extra>",
         )
     )
     _layout(fig, height=max(160, 28 * len(rows) + 50), margin={"l": 10, "r": 10, "t": 10, "b": 30})
-    fig.update_yaxes(automargin=True)
-    fig.update_xaxes(gridcolor="#e5e5ea", rangemode="tozero")
+    fig.update_yaxes(automargin=True, type="category")
+    fig.update_xaxes(gridcolor="#e5e5ea")
+    _count_axis(fig, values, axis="x")
     return fig
 
 
@@ -194,6 +269,8 @@ def movements_over_time(months: Iterable[Mapping]) -> go.Figure:
     )
     _layout(fig, barmode="group", bargap=0.15)
     _grid_axes(fig)
+    _count_axis(fig, [m["departures"] for m in months] + [m["arrivals"] for m in months])
+    _date_axis(fig, [m["month"] for m in months], "month")
     fig.update_yaxes(title_text="legs per month")
     return fig
 
@@ -207,16 +284,19 @@ def monthly_counts(months: Iterable[Mapping], *, label: str = "flights") -> go.F
             y=[m["n"] for m in months],
             name=label.capitalize(),
             marker_color=OKABE_ITO["blue"],
+            width=[BAR_WIDTH_MS["month"]] * len(months),
             hovertemplate=f"%{{x|%b %Y}}: %{{y}} {label}<extra></extra>",
         )
     )
     _layout(fig, bargap=0.15, showlegend=False)
     _grid_axes(fig)
+    _count_axis(fig, [m["n"] for m in months])
+    _date_axis(fig, [m["month"] for m in months], "month")
     fig.update_yaxes(title_text=f"{label} per month")
     return fig
 
 
-def _geo_layout(fig: go.Figure, *, height: int, fit: bool) -> go.Figure:
+def _geo_layout(fig: go.Figure, *, height: int, fit: bool, view: dict | None = None) -> go.Figure:
     _layout(
         fig,
         height=height,
@@ -236,6 +316,8 @@ def _geo_layout(fig: go.Figure, *, height: int, fit: bool) -> go.Figure:
         showframe=False,
         fitbounds="locations" if fit else False,
     )
+    if view:
+        fig.update_geos(lonaxis_range=view["lon"], lataxis_range=view["lat"])
     return fig
 
 
@@ -246,51 +328,108 @@ def _arc(a: Mapping, b: Mapping, steps: int) -> tuple[list[float], list[float]]:
     return lats, lons
 
 
-def route_map(routes: Iterable[Mapping], airports: Iterable[Mapping]) -> go.Figure:
-    """Legs as great-circle lines, thicker when flown more often; airports sized by movements.
+def _view_buttons() -> list[dict]:
+    """Americas / World buttons: a layout relayout, so no script of ours is involved."""
+    return [
+        {
+            "type": "buttons",
+            "direction": "right",
+            "x": 0.01,
+            "y": 0.99,
+            "xanchor": "left",
+            "yanchor": "top",
+            "showactive": True,
+            "bgcolor": "#ffffff",
+            "font": {"size": 12},
+            "buttons": [
+                {
+                    "label": name,
+                    "method": "relayout",
+                    "args": [{"geo.lonaxis.range": v["lon"], "geo.lataxis.range": v["lat"]}],
+                }
+                for name, v in (("Americas", AMERICAS), ("World", WORLD))
+            ],
+        }
+    ]
 
-    `routes`: {from: airport, to: airport, n}; `airports`: {code, name, lat, lon, n, url}.
-    Lines are binned into four widths so the figure has a handful of traces, not one per route.
+
+def _route_weight(n: int, top: int) -> int:
+    """0..3: rare routes faint and thin, the busiest strong and thick (square-root scale)."""
+    return min(3, int(4 * math.sqrt(n / top)))
+
+
+def _route_traces(routes: list[Mapping]) -> list[go.Scattergeo]:
+    """One line trace per (kind, weight): every route drawn, coloured by kind, with an arrow
+    three quarters along pointing the way it was flown; the legend shows each kind's line."""
+    top = max((r["n"] for r in routes), default=1)
+    groups: dict[tuple[str, int], dict[str, list]] = {}
+    for route in routes:
+        lats, lons = _arc(route["from"], route["to"], steps=16)
+        group = groups.setdefault(
+            (route["kind"], _route_weight(route["n"], top)), {"lat": [], "lon": [], "size": []}
+        )
+        arrow = (len(lats) * 3) // 4
+        group["lat"].extend([*lats, None])
+        group["lon"].extend([*lons, None])
+        group["size"].extend([9 if i == arrow else 0 for i in range(len(lats))] + [0])
+    traces = []
+    shown: set[str] = set()
+    for kind in KIND_COLOURS:
+        for weight in range(4):
+            group = groups.get((kind, weight))
+            if not group:
+                continue
+            traces.append(
+                go.Scattergeo(
+                    lat=group["lat"],
+                    lon=group["lon"],
+                    mode="lines+markers",
+                    line={"width": 1 + 1.1 * weight, "color": KIND_COLOURS[kind]},
+                    marker={
+                        "size": group["size"],
+                        "symbol": "triangle-up",
+                        "angleref": "previous",
+                        "color": KIND_COLOURS[kind],
+                    },
+                    opacity=0.3 + 0.23 * weight,
+                    hoverinfo="skip",
+                    name=KIND_LABELS[kind],
+                    legendgroup=kind,
+                    showlegend=kind not in shown,
+                )
+            )
+            shown.add(kind)
+    return traces
+
+
+def route_map(routes: Iterable[Mapping], airports: Iterable[Mapping]) -> go.Figure:
+    """Every route as a great-circle line coloured by kind, fainter the rarer it is, with its
+    direction; airports sized by movements, labelled when a hub or a destination.
+
+    `routes`: {from: airport, to: airport, n, kind, url?}; `airports`: {code, name, lat, lon, n,
+    label, url}. Opens on the Americas; a button shows the world.
     """
     routes, airports = list(routes), list(airports)
-    fig = go.Figure()
-    top = max((r["n"] for r in routes), default=1)
-    bins: dict[int, tuple[list, list]] = {}
-    mid_lat, mid_lon, mid_text = [], [], []
-    for route in routes:
-        width_bin = min(3, int(4 * math.sqrt(route["n"] / top)))
-        lats, lons = _arc(route["from"], route["to"], steps=12)
-        bin_lats, bin_lons = bins.setdefault(width_bin, ([], []))
-        bin_lats.extend([*lats, None])
-        bin_lons.extend([*lons, None])
-        mid = len(lats) // 2
-        mid_lat.append(lats[mid])
-        mid_lon.append(lons[mid])
-        mid_text.append(f"{route['from']['code']} → {route['to']['code']}: {route['n']:,} legs")
-    for width_bin in sorted(bins):
-        lats, lons = bins[width_bin]
+    fig = go.Figure(_route_traces(routes))
+    if routes:
+        mids = [_arc(r["from"], r["to"], steps=16) for r in routes]
         fig.add_trace(
             go.Scattergeo(
-                lat=lats,
-                lon=lons,
-                mode="lines",
-                line={"width": 0.8 + 1.2 * width_bin, "color": ROUTE_COLOUR},
-                opacity=0.35 + 0.15 * width_bin,
-                hoverinfo="skip",
+                lat=[lats[len(lats) // 2] for lats, _ in mids],
+                lon=[lons[len(lons) // 2] for _, lons in mids],
+                mode="markers",
+                marker={"size": 10, "color": "rgba(0,0,0,0)"},
+                text=[
+                    safe(
+                        f"{r['from']['code']} → {r['to']['code']}: {r['n']:,} legs "
+                        f"({KIND_LABELS.get(r['kind'], r['kind']).lower()})"
+                    )
+                    for r in routes
+                ],
+                customdata=[r.get("url", "") for r in routes],
+                hoverinfo="text",
                 showlegend=False,
                 name="routes",
-            )
-        )
-    if mid_lat:
-        fig.add_trace(
-            go.Scattergeo(
-                lat=mid_lat,
-                lon=mid_lon,
-                mode="markers",
-                marker={"size": 4, "color": ROUTE_COLOUR, "opacity": 0.6},
-                text=mid_text,
-                hoverinfo="text",
-                name="Routes (legs flown)",
             )
         )
     busiest = max((a["n"] for a in airports), default=1)
@@ -298,20 +437,52 @@ def route_map(routes: Iterable[Mapping], airports: Iterable[Mapping]) -> go.Figu
         go.Scattergeo(
             lat=[a["lat"] for a in airports],
             lon=[a["lon"] for a in airports],
-            mode="markers",
+            mode="markers+text",
+            text=[safe(a["code"]) if a.get("label") else "" for a in airports],
+            textposition="top center",
+            textfont={"size": 11, "color": "#1d1d1f"},
             marker={
-                "size": [4 + 18 * math.sqrt(a["n"] / busiest) for a in airports],
+                "size": [5 + 16 * math.sqrt(a["n"] / busiest) for a in airports],
                 "color": AIRPORT_COLOUR,
                 "opacity": 0.85,
                 "line": {"width": 0.5, "color": "#ffffff"},
             },
-            text=[f"{a['code']} {a['name']}: {a['n']:,} movements" for a in airports],
+            hovertext=[
+                safe(f"{a['code']} {a['name']}: {a['n']:,} takeoffs and landings") for a in airports
+            ],
             customdata=[a.get("url", "") for a in airports],
             hoverinfo="text",
-            name="Airports (takeoffs + landings)",
+            name="Airports (size: takeoffs + landings)",
         )
     )
-    return _geo_layout(fig, height=520, fit=False)
+    fig = _geo_layout(fig, height=560, fit=False, view=AMERICAS)
+    fig.update_layout(updatemenus=_view_buttons())
+    return fig
+
+
+def removals_choropleth(countries: Iterable[Mapping]) -> go.Figure:
+    """Removal flights per destination country. `countries`: {alpha3, name, n, url?}."""
+    countries = [c for c in countries if c.get("alpha3")]
+    fig = go.Figure(
+        go.Choropleth(
+            locations=[c["alpha3"] for c in countries],
+            locationmode="ISO-3",
+            z=[c["n"] for c in countries],
+            text=[safe(c["name"]) for c in countries],
+            customdata=[c.get("url", "") for c in countries],
+            colorscale="Blues",
+            zmin=0,
+            # No colour bar: Plotly draws it with inline styles, which our CSP blocks. The page
+            # shows the scale in HTML beside the map, and the numbers in a table.
+            showscale=False,
+            marker_line_color="#8a8a93",
+            marker_line_width=0.5,
+            hovertemplate="%{text}: %{z:,} removal flights<extra></extra>",
+        )
+    )
+    fig = _geo_layout(fig, height=480, fit=False, view=AMERICAS)
+    fig.update_layout(updatemenus=_view_buttons())
+    return fig
 
 
 def flight_map(legs: Iterable[Mapping]) -> go.Figure:
@@ -343,13 +514,27 @@ def flight_map(legs: Iterable[Mapping]) -> go.Figure:
             lat=[s["lat"] for s in stops.values()],
             lon=[s["lon"] for s in stops.values()],
             mode="markers+text",
-            text=list(stops),
+            text=[safe(code) for code in stops],
             textposition="top center",
-            hovertext=[f"{code} {s['name']}" for code, s in stops.items()],
+            hovertext=[
+                safe(
+                    f"{code} {s['name']}" + (" (inferred)" if s.get("basis") == "inferred" else "")
+                )
+                for code, s in stops.items()
+            ],
             hoverinfo="text",
             customdata=[s.get("url", "") for s in stops.values()],
-            marker={"size": 8, "color": AIRPORT_COLOUR},
-            name="Airports",
+            # Inferred airports (deduced, not reported) are hollow: docs/dashboard.md.
+            marker={
+                "size": 8,
+                "color": AIRPORT_COLOUR,
+                "symbol": [
+                    "circle-open" if s.get("basis") == "inferred" else "circle"
+                    for s in stops.values()
+                ],
+                "line": {"width": 2, "color": AIRPORT_COLOUR},
+            },
+            name="Airports (hollow: inferred)",
         )
     )
     return _geo_layout(fig, height=420, fit=True)

@@ -1,7 +1,17 @@
 from django.urls import path
 
 from flights.api import views as api_views
-from flights.views import accounts, dashboard, exports, health, imports, records, sightings
+from flights.views import (
+    accounts,
+    dashboard,
+    directories,
+    exports,
+    health,
+    imports,
+    records,
+    reports,
+    sightings,
+)
 
 app_name = "flights"
 
@@ -16,6 +26,18 @@ urlpatterns = [
     path("airports/<str:code>/", dashboard.airport_detail, name="airport_detail"),
     path("aircraft/<str:registration>/", dashboard.aircraft_detail, name="aircraft_detail"),
     path("countries/<str:code>/", dashboard.country_detail, name="country_detail"),
+    # reports, reconciliation, people, methodology, directories (dashboard area)
+    path("reports/", reports.report_index, name="report_index"),
+    path("reports/reconciliation/", reports.reconciliation, name="reconciliation"),
+    path("reports/<str:month>/", reports.monthly_report, name="monthly_report"),
+    path("reports/<str:month>/print/", reports.monthly_report_print, name="monthly_report_print"),
+    path("people/", reports.people_page, name="people"),
+    path("methodology/", reports.methodology, name="methodology"),
+    path("airports/", directories.airport_list, name="airport_list"),
+    path("aircraft/", directories.aircraft_list, name="aircraft_list"),
+    path("operators/", directories.operator_list, name="operator_list"),
+    path("countries/", directories.country_list, name="country_list"),
+    path("favicon.ico", directories.favicon, name="favicon"),
     # health (probes)
     path("healthz", health.healthz, name="healthz"),
     path("readyz", health.readyz, name="readyz"),

@@ -23,6 +23,18 @@ ACCESS: dict[str, str] = {
     "flights:airport_detail": "public",
     "flights:aircraft_detail": "public",
     "flights:country_detail": "public",
+    # reports, reconciliation, people, methodology, directories (dashboard area)
+    "flights:report_index": "public",
+    "flights:reconciliation": "public",
+    "flights:monthly_report": "public",
+    "flights:monthly_report_print": "public",
+    "flights:people": "public",
+    "flights:methodology": "public",
+    "flights:airport_list": "public",
+    "flights:aircraft_list": "public",
+    "flights:operator_list": "public",
+    "flights:country_list": "public",
+    "flights:favicon": "public",
     # health (probes; no data, only which dependency is down)
     "flights:healthz": "public",
     "flights:readyz": "public",

@@ -56,32 +56,59 @@ def test_events_outside_the_data_widen_the_axis_and_are_labelled():
     assert tuple(fig.layout.xaxis.range) == ("2022-07-16", "2024-03-21")
 
 
-def test_ranking_puts_the_largest_on_top_with_shares():
-    fig = charts.ranking([{"label": "China", "n": 30}, {"label": "India", "n": 10}])
+def test_ranking_puts_the_largest_on_top_with_shares_of_the_whole_total():
+    # 40 shown of 50 in all: shares are of the 50, not of the rows shown.
+    fig = charts.ranking([{"label": "China", "n": 30}, {"label": "India", "n": 10}], total=50)
     bar = fig.data[0]
     assert bar.orientation == "h"
     assert list(bar.y) == ["India", "China"]
-    assert list(bar.text) == ["10 (25%)", "30 (75%)"]
+    assert list(bar.text) == ["10 (20%)", "30 (60%)"]
 
 
-def test_route_map_uses_scattergeo_only_with_weighted_lines_and_airport_links():
+def test_ranking_without_a_total_prints_counts_only():
+    fig = charts.ranking([{"label": "China", "n": 1234}])
+    assert list(fig.data[0].text) == ["1,234"]
+
+
+def test_route_map_draws_every_route_by_kind_with_direction_and_airport_links():
     aex, gua, she = (
         airport("AEX", 31.3, -92.5, 10),
         airport("GUA", 14.6, -90.5, 8),
         airport("SHE", 41.6, 123.5, 2),
     )
     fig = charts.route_map(
-        [{"from": aex, "to": gua, "n": 8}, {"from": aex, "to": she, "n": 1}], [aex, gua, she]
+        [
+            {"from": aex, "to": gua, "n": 8, "kind": "removal"},
+            {"from": aex, "to": she, "n": 1, "kind": "lateral"},
+        ],
+        [aex, gua, she],
     )
     assert {t.type for t in fig.data} == {"scattergeo"}
-    lines = [t for t in fig.data if t.mode == "lines"]
-    assert sorted(t.line.width for t in lines) == pytest.approx([2.0, 4.4])  # bins 1 and 3
-    assert fig.data[-2].text == ("AEX → GUA: 8 legs", "AEX → SHE: 1 legs")
+    lines = [t for t in fig.data if t.mode == "lines+markers"]
+    # One trace per (kind, weight): the busy route thick and strong, the rare one faint.
+    assert [(t.name, t.line.width) for t in lines] == [
+        ("Removal", pytest.approx(4.3)),
+        ("Lateral / third-country removal", pytest.approx(2.1)),
+    ]
+    assert lines[0].line.color == charts.KIND_COLOURS["removal"]
+    assert lines[1].opacity < lines[0].opacity
+    # The rare Shenyang route is drawn: its arc ends at Shenyang.
+    assert lines[1].lat[-2] == pytest.approx(41.6) and lines[1].lon[-2] == pytest.approx(123.5)
+    # One arrow per route, three quarters along, turned the way the route was flown.
+    assert sum(1 for size in lines[1].marker.size if size) == 1
+    assert lines[1].marker.angleref == "previous"
+    assert fig.data[-2].text == (
+        "AEX → GUA: 8 legs (removal)",
+        "AEX → SHE: 1 legs (lateral / third-country removal)",
+    )
     airports = fig.data[-1]
     assert airports.customdata == ("/airports/KAEX/", "/airports/KGUA/", "/airports/KSHE/")
-    assert airports.marker.size[0] == 22 and airports.marker.size[2] < airports.marker.size[1]
+    assert airports.marker.size[0] == 21 and airports.marker.size[2] < airports.marker.size[1]
     # Coordinates are rounded to keep the page small.
     assert all(v is None or round(v, 2) == v for t in lines for v in t.lat)
+    # Opens on the Americas, with buttons for the Americas and the world.
+    assert list(fig.layout.geo.lonaxis.range) == charts.AMERICAS["lon"]
+    assert [b.label for b in fig.layout.updatemenus[0].buttons] == ["Americas", "World"]
 
 
 def test_flight_map_labels_each_stop_once_in_flying_order():

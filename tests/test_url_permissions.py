@@ -206,6 +206,8 @@ def build_kwargs(url: Url, objects: Objects) -> dict | None:
         return {"token": objects.get("export_token")}
     if url.params == ("token",) and "invit" in route:
         return {"token": objects.get("invitation_token")}
+    if url.params == ("month",):
+        return {"month": "2024-03"}  # monthly reports (dashboard area)
     if url.params != ("pk",) and url.params not in {("code",), ("registration",)}:
         return None
     param = url.params[0]

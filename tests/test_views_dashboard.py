@@ -83,9 +83,10 @@ def test_overview_shows_headlines_against_the_previous_period(client, reference_
     # Routes 0..3 then 0,1: legs 1+3+1+2+1+3.
     assert headline(html, "legs") == "11"
     assert headline(html, "countries-reached") == "4"
-    assert headline(html, "people-on-board-reported") == "300"
-    # Counts 100 on three flights; the others are held to the B738's 181 seats.
-    assert headline(html, "people-on-board-estimated-range") == "300–843"
+    # Counts of 100 on three of the six flights; no estimates, so "not reported", not 0.
+    assert headline(html, "people-counted") == "300"
+    assert headline(html, "people-estimated") == "not reported"
+    assert headline(html, "people-coverage") == "50%"
     assert "1 Jan 2024 – 29 Feb 2024" in html  # the previous period of equal length (60 days)
     assert re.search(
         r'data-measure="flights">6</td><td class="num">4</td><td class="num">\+50%', html
@@ -165,10 +166,10 @@ def test_route_map_weights_routes_and_sizes_airports_with_links(client, referenc
     figure = chart_data(html, "chart-map")
     assert {trace["type"] for trace in figure["data"]} == {"scattergeo"}
     airports = figure["data"][-1]
-    assert "AEX Alexandria International Airport: 6 movements" in airports["text"]
+    assert "AEX Alexandria International Airport: 6 takeoffs and landings" in airports["hovertext"]
     assert reverse("flights:airport_detail", args=["KAEX"]) in airports["customdata"]
     routes = figure["data"][-2]
-    assert "AEX → GUA: 2 legs" in routes["text"]
+    assert "AEX → GUA: 2 legs (removal)" in routes["text"]
     assert "14 legs on 7 routes between 8 airports." in html
 
 

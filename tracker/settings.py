@@ -169,6 +169,8 @@ TEMPLATES = [
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
                 "flights.context_processors.site",
+                # dashboard: synthetic banner and "data last updated" on every page
+                "flights.context_processors.trust",
             ],
         },
     },

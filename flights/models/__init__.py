@@ -12,6 +12,7 @@ from .missions import (
     Source,
     TimelineEvent,
 )
+from .published import PublishedFigure, PublishedMetric
 from .reference import Aircraft, AircraftType, Airport, Country, Operator
 from .sightings import (
     Invitation,
@@ -48,6 +49,8 @@ __all__ = [
     "PassengerSegment",
     "PeopleDirection",
     "PeopleMethod",
+    "PublishedFigure",
+    "PublishedMetric",
     "RejectedRow",
     "Sighting",
     "SightingDecision",

@@ -16,9 +16,10 @@ from django.http import Http404
 from django.shortcuts import get_object_or_404, render
 from django.urls import NoReverseMatch, reverse
 from django.utils.safestring import SafeString, mark_safe
+from django.utils.translation import gettext
 from django.views.decorators.http import require_safe
 
-from flights import aggregates, charts
+from flights import aggregates, charts, synthetic
 from flights.cache import cached
 from flights.filters import FlightFilterForm, page_filters
 from flights.models import Aircraft, Airport, Country, Flight
@@ -81,51 +82,92 @@ def _filters(request) -> FlightFilterForm:
 def _context(request, form: FlightFilterForm, **extra) -> dict:
     return {
         "form": form,
-        "query": form.querystring(),
+        "query": synthetic.querystring(form),
         "exports": export_links(form),
         **extra,
     }
 
 
-def _change(current: int, previous: int) -> str:
+def change(current: int | None, previous: int | None) -> str:
+    """The change as a signed percentage; blank when either side is not reported or there is
+    no previous period, "new" from zero."""
+    if current is None or previous is None:
+        return ""
     if previous == 0:
-        return "new" if current else "no change"
-    pct = (current - previous) / previous
-    return f"{pct:+.0%}"
+        return gettext("new") if current else gettext("no change")
+    return f"{(current - previous) / previous:+.0%}"
 
 
-def _headlines(data: dict) -> list[dict]:
+def _measure(period: dict | None, key: str, flights_key: str | None) -> int | None:
+    """A period's value, or None ("not reported") when no flight of it carries the measure."""
+    if period is None or (flights_key and not period[flights_key]):
+        return None
+    return round(period[key])
+
+
+def _shown(value: int | None) -> str:
+    return gettext("not reported") if value is None else f"{value:,}"
+
+
+def headlines(data: dict) -> list[dict]:
+    """Headline rows: flights, removals, legs, countries, then people on board kept apart by
+    how they are known (counted; estimated, central value), with the share of flights that
+    have any number at all. A measure no flight carries is "not reported", never 0."""
     cur, prev = data["current"], data["previous"]
     rows = [
-        ("Flights", "flights"),
-        ("Removal flights", "removals"),
-        ("Legs", "legs"),
-        ("Countries reached", "countries"),
-        ("People on board, reported", "pax_reported"),
+        ("flights", gettext("Flights"), "flights", None, ""),
+        (
+            "removal-flights",
+            gettext("Removal flights"),
+            "removals",
+            None,
+            gettext("removal and lateral"),
+        ),
+        ("legs", gettext("Legs"), "legs", None, ""),
+        ("countries-reached", gettext("Countries reached"), "countries", None, ""),
+        (
+            "people-counted",
+            gettext("People on board, counted"),
+            "pax_counted",
+            "pax_counted_flights",
+            gettext("reported by a source or observed; on %(n)s of %(total)s flights"),
+        ),
+        (
+            "people-estimated",
+            gettext("People on board, estimated"),
+            "pax_estimated",
+            "pax_estimated_flights",
+            gettext("central values of estimates; on %(n)s of %(total)s flights"),
+        ),
     ]
-    headlines = [
+    result = []
+    for slug, label, key, flights_key, note in rows:
+        value, before = _measure(cur, key, flights_key), _measure(prev, key, flights_key)
+        if flights_key:
+            note = note % {"n": f"{cur[flights_key]:,}", "total": f"{cur['flights']:,}"}
+        result.append(
+            {
+                "key": slug,
+                "label": label,
+                "value": _shown(value),
+                "previous": _shown(before) if prev is not None else "",
+                "change": change(value, before),
+                "note": note,
+            }
+        )
+    any_share = aggregates.share(cur["pax_any_flights"], cur["flights"])
+    result.append(
         {
-            "label": label,
-            "value": f"{cur[key]:,}",
-            "previous": f"{prev[key]:,}",
-            "change": _change(cur[key], prev[key]),
-        }
-        for label, key in rows
-    ]
-    headlines.append(
-        {
-            "label": "People on board, estimated range",
-            "value": f"{cur['pax_low']:,}–{cur['pax_high']:,}",
-            "previous": f"{prev['pax_low']:,}–{prev['pax_high']:,}",
-            "change": _change(cur["pax_high"], prev["pax_high"]),
-            "note": (
-                f"{cur['pax_unbounded']:,} flights have no count, estimate or seat ceiling"
-                if cur["pax_unbounded"]
-                else ""
-            ),
+            "key": "people-coverage",
+            "label": gettext("Flights with any count of people"),
+            "value": f"{any_share:.0%}" if any_share is not None else gettext("not reported"),
+            "previous": "",
+            "change": "",
+            "note": gettext("%(n)s of %(total)s flights")
+            % {"n": f"{cur['pax_any_flights']:,}", "total": f"{cur['flights']:,}"},
         }
     )
-    return headlines
+    return result
 
 
 def _pivot(series: list[dict]) -> tuple[list[str], list[dict]]:
@@ -153,6 +195,16 @@ def _airport_url_maker():
     return lambda icao: template.replace("XXXX", icao)
 
 
+def _ranking_chart(name: str, form, rows: list[dict], label: str, total: int, **kwargs):
+    return chart_json(
+        name,
+        synthetic.key(form),
+        lambda: charts.ranking(
+            [{"label": r[label], "n": r["n"]} for r in rows], total=total, **kwargs
+        ),
+    )
+
+
 @require_safe
 def overview(request):
     form = _filters(request)
@@ -160,42 +212,51 @@ def overview(request):
     context = _context(request, form, data=data)
     if not data["empty"]:
         kinds, table = _pivot(data["series"])
+        total = data["count"]
         context.update(
-            headlines=_headlines(data),
+            headlines=headlines(data),
             series_kinds=kinds,
             series_table=table,
             time_chart=chart_json(
                 "time",
-                form.cache_key(),
+                synthetic.key(form),
                 lambda: charts.flights_over_time(
                     data["series"], data["events"], bucket=data["bucket"]
                 ),
             ),
-            countries_chart=chart_json(
-                "countries",
-                form.cache_key(),
-                lambda: charts.ranking(
-                    [{"label": r["name"], "n": r["n"]} for r in data["countries"]]
-                ),
-            ),
-            airports_chart=chart_json(
+            countries_chart=_ranking_chart("countries", form, data["countries"], "name", total),
+            airports_chart=_ranking_chart(
                 "airports",
-                form.cache_key(),
-                lambda: charts.ranking(
-                    [{"label": r["code"], "n": r["n"]} for r in data["airports"]],
-                    colour=charts.OKABE_ITO["vermillion"],
-                ),
+                form,
+                data["airports"],
+                "code",
+                total,
+                colour=charts.OKABE_ITO["vermillion"],
             ),
-            operators_chart=chart_json(
+            operators_chart=_ranking_chart(
                 "operators",
-                form.cache_key(),
-                lambda: charts.ranking(
-                    [{"label": r["name"], "n": r["n"]} for r in data["operators"]],
-                    colour=charts.OKABE_ITO["bluish_green"],
-                ),
+                form,
+                data["operators"],
+                "name",
+                total,
+                colour=charts.OKABE_ITO["bluish_green"],
             ),
         )
     return render(request, "flights/dashboard/overview.html", context)
+
+
+def _map_urls(data: dict) -> tuple[list[dict], list[dict], list[dict]]:
+    """Links for hover and click: airports to their pages, routes to their departure airport's
+    page, countries to theirs."""
+    airport_url = _airport_url_maker()
+    country_url = reverse("flights:country_detail", args=["XX"])
+    airports = [{**a, "url": airport_url(a["icao"])} for a in data["airports"]]
+    routes = [
+        {**r, "url": airport_url(r["from"]["icao"]), "kind_label": charts.KIND_LABELS[r["kind"]]}
+        for r in data["routes"]
+    ]
+    countries = [{**c, "url": country_url.replace("XX", c["code"])} for c in data["countries"]]
+    return airports, routes, countries
 
 
 @require_safe
@@ -204,14 +265,26 @@ def route_map(request):
     data = aggregates.route_map(form)
     context = _context(request, form, data=data)
     if data["legs"]:
-        airport_url = _airport_url_maker()
-        airports = [{**a, "url": airport_url(a["icao"])} for a in data["airports"]]
+        airports, routes, countries = _map_urls(data)
+        kinds = {r["kind"] for r in routes}
         context.update(
+            legend=[
+                {"kind": k, "label": charts.KIND_LABELS[k]}
+                for k in charts.KIND_COLOURS
+                if k in kinds
+            ],
             airports=airports[:25],
-            routes=data["routes"][:25],
+            beyond=[a for a in airports if a["label"] and not -170 <= a["lon"] <= -25],
+            routes=routes[:25],
+            countries=countries,
             map_chart=chart_json(
-                "map", form.cache_key(), lambda: charts.route_map(data["routes"], airports)
+                "map", synthetic.key(form), lambda: charts.route_map(routes, airports)
             ),
+            choropleth_chart=chart_json(
+                "choropleth", synthetic.key(form), lambda: charts.removals_choropleth(countries)
+            )
+            if countries
+            else None,
         )
     return render(request, "flights/dashboard/map.html", context)
 
@@ -277,13 +350,14 @@ def flight_detail(request, pk: int):
     legs = list(flight.legs.all())
     airport_url = _airport_url_maker()
 
-    def point(airport: Airport) -> dict:
+    def point(airport: Airport, basis: str) -> dict:
         return {
             "code": airport.code,
             "name": airport.name,
             "lat": airport.latitude,
             "lon": airport.longitude,
             "url": airport_url(airport.icao),
+            "basis": basis,
         }
 
     map_chart = None
@@ -294,8 +368,8 @@ def flight_detail(request, pk: int):
             lambda: charts.flight_map(
                 [
                     {
-                        "from": point(leg.departure_airport),
-                        "to": point(leg.arrival_airport),
+                        "from": point(leg.departure_airport, leg.departure_basis),
+                        "to": point(leg.arrival_airport, leg.arrival_basis),
                         "sequence": leg.sequence,
                     }
                     for leg in legs
@@ -328,22 +402,25 @@ def airport_detail(request, code: str):
     form = _filters(request)
     data = aggregates.airport_activity(airport, form)
     flights = aggregates.flights_of(
-        form.filter_flights().touching_airport(airport), "airport", (airport.pk, form.cache_key())
+        synthetic.flights(form).touching_airport(airport),
+        "airport",
+        (airport.pk, synthetic.key(form)),
     )
     context = _context(request, form, airport=airport, data=data, flights=flights)
     if data["months"]:
         context.update(
             movements_chart=chart_json(
                 "movements",
-                (airport.pk, form.cache_key()),
+                (airport.pk, synthetic.key(form)),
                 lambda: charts.movements_over_time(data["months"]),
             ),
             destinations_chart=chart_json(
                 "destinations",
-                (airport.pk, form.cache_key()),
+                (airport.pk, synthetic.key(form)),
                 lambda: charts.ranking(
                     [{"label": r["code"], "n": r["n"]} for r in data["destinations"]],
                     unit="legs",
+                    total=data["departures"],
                 ),
             ),
         )
@@ -359,15 +436,15 @@ def aircraft_detail(request, registration: str):
     form = _filters(request)
     data = aggregates.aircraft_history(aircraft, form)
     flights = aggregates.flights_of(
-        form.filter_flights().filter(aircraft=aircraft),
+        synthetic.flights(form).filter(aircraft=aircraft),
         "aircraft",
-        (aircraft.pk, form.cache_key()),
+        (aircraft.pk, synthetic.key(form)),
     )
     context = _context(request, form, aircraft=aircraft, data=data, flights=flights)
     if data["months"]:
         context["months_chart"] = chart_json(
             "aircraft",
-            (aircraft.pk, form.cache_key()),
+            (aircraft.pk, synthetic.key(form)),
             lambda: charts.monthly_counts(data["months"]),
         )
     return render(request, "flights/dashboard/aircraft.html", context)
@@ -379,9 +456,9 @@ def country_detail(request, code: str):
     form = _filters(request)
     data = aggregates.country_activity(country, form)
     flights = aggregates.flights_of(
-        form.filter_flights().filter(destination_country=country),
+        synthetic.flights(form).filter(destination_country=country),
         "country",
-        (country.pk, form.cache_key()),
+        (country.pk, synthetic.key(form)),
     )
     kinds, table = _pivot(data["series"])
     context = _context(
@@ -396,7 +473,7 @@ def country_detail(request, code: str):
     if data["series"] or data["events"]:
         context["time_chart"] = chart_json(
             "country",
-            (country.pk, form.cache_key()),
+            (country.pk, synthetic.key(form)),
             lambda: charts.flights_over_time(data["series"], data["events"]),
         )
     return render(request, "flights/dashboard/country.html", context)

@@ -10,14 +10,29 @@
       return;
     }
     var figure = JSON.parse(source.textContent);
+    var layout = figure.layout || {};
+    var narrow = window.matchMedia("(max-width: 600px)").matches;
+    // Maps keep their shape at every width: height follows the container's width, so a phone
+    // shows the map across the screen without blank bands above and below.
+    if (el.dataset.aspect) {
+      var height = Math.round(el.clientWidth * parseFloat(el.dataset.aspect));
+      layout.height = Math.max(240, Math.min(height, 820));
+      // On a phone the legend would take a third of the map; the page's own legend (lines in
+      // the kinds' colours) stands above it.
+      if (narrow) {
+        layout.showlegend = false;
+      }
+    }
     var config = {
       responsive: true,
       displaylogo: false,
       topojsonURL: el.dataset.topojsonUrl,
       modeBarButtonsToRemove: ["select2d", "lasso2d"],
+      // On a phone the toolbar would sit on the labels: hidden there, on hover elsewhere.
+      displayModeBar: narrow ? false : "hover",
     };
     el.textContent = "";
-    window.Plotly.newPlot(el, figure.data, figure.layout || {}, config).then(function () {
+    window.Plotly.newPlot(el, figure.data, layout, config).then(function () {
       el.classList.add("chart-ready");
     });
     // Points that carry a same-site link (airports) open it when clicked.

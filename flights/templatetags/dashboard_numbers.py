@@ -1,0 +1,50 @@
+"""Numbers as the report pages print them: thousands separators, blanks where nothing compares."""
+
+from django import template
+from django.contrib.humanize.templatetags.humanize import intcomma
+
+register = template.Library()
+
+
+@register.filter
+def count_or_dash(value) -> str:
+    """A count with separators; "—" when there is no such period (not the same as 0)."""
+    return "—" if value is None else intcomma(value)
+
+
+@register.filter
+def change_pct(value) -> str:
+    """A fraction as a signed percentage; blank when there is nothing to compare with."""
+    return "" if value is None else f"{value:+.0%}"
+
+
+@register.filter
+def average(value) -> str:
+    return "—" if value is None else intcomma(f"{value:.1f}")
+
+
+@register.filter
+def signed(value) -> str:
+    return "" if value is None else f"{value:+,}"
+
+
+@register.filter
+def percent(value) -> str:
+    return "—" if value is None else f"{value:.0%}"
+
+
+@register.filter
+def money(value) -> str:
+    return "—" if value is None else f"${value:,.0f}"
+
+
+@register.filter
+def public_part(note: str) -> str:
+    """A source note up to its first line of three dashes: what follows is for staff
+    (contacts, how it was obtained) and is never shown on public pages (docs/dashboard.md)."""
+    public = []
+    for line in (note or "").splitlines():
+        if line.strip() == "---":
+            break
+        public.append(line)
+    return "\n".join(public).strip()
