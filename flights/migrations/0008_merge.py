@@ -9,6 +9,7 @@ class Migration(migrations.Migration):
         ('flights', '0007_exports_jobs'),
         ('flights', '0007_hardening_data_version'),
         ('flights', '0007_imports_real_files'),
+        ('flights', '0007_reports_published_figures'),
     ]
 
     operations = [
