@@ -12,6 +12,7 @@ from .missions import (
     TimelineEvent,
 )
 from .reference import Aircraft, AircraftType, Airport, Country, Operator
+from .rollups import FlightDayRollup, FlightMonthRollup, LegRollup
 from .sightings import (
     Invitation,
     PeopleDirection,
@@ -31,6 +32,8 @@ __all__ = [
     "Country",
     "Flight",
     "FlightChange",
+    "FlightDayRollup",
+    "FlightMonthRollup",
     "FlightSource",
     "ImportFeed",
     "ImportFormat",
@@ -38,6 +41,7 @@ __all__ = [
     "ImportStatus",
     "Invitation",
     "Leg",
+    "LegRollup",
     "Operator",
     "PassengerSegment",
     "PeopleDirection",
