@@ -2,7 +2,8 @@
 
 Statement-level AFTER triggers with transition tables: one INSERT ... ON CONFLICT per rollup and
 statement, whatever the number of rows (a COPY of 100,000 flights is one upsert of its groups),
-inside the writing transaction, so a page never sees a flight without its counts. Rows whose
+inside the writing transaction, so a page never sees a flight without its counts. They are
+ENABLE ALWAYS: imports write with session_replication_role = replica, which skips others. Rows whose
 count falls to zero are deleted through a partial index. TRUNCATE of a fact table empties its
 rollups. SQLite has no such triggers: there `flights.rollups` reads the fact tables instead.
 """
@@ -148,9 +149,10 @@ BODIES = {
         )
     ),
 }
+# DELETE, not TRUNCATE: a TRUNCATE naming the rollups too (Django's flush) would conflict.
 TRUNCATES = {
-    "flights_flight": "TRUNCATE flights_rollup_month, flights_rollup_day;",
-    "flights_leg": "TRUNCATE flights_rollup_leg;",
+    "flights_flight": "DELETE FROM flights_rollup_month; DELETE FROM flights_rollup_day;",
+    "flights_leg": "DELETE FROM flights_rollup_leg;",
 }
 ZERO_INDEXES = {
     "flights_rollup_month": "flights",
@@ -179,6 +181,9 @@ def create_triggers(apps, schema_editor):
             f"CREATE TRIGGER {name} AFTER {event} ON {table} {TRANSITIONS[event]} "
             f"FOR EACH STATEMENT EXECUTE FUNCTION {name}()"
         )
+        # Imports COPY with session_replication_role = replica (flights/importers/bulk.py),
+        # which silences ordinary triggers; rollups must count those rows too.
+        schema_editor.execute(f"ALTER TABLE {table} ENABLE ALWAYS TRIGGER {name}")
     for table, body in TRUNCATES.items():
         name = f"{table}_rollup_truncate"
         schema_editor.execute(
