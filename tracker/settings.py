@@ -6,7 +6,6 @@ eager Celery and a local-memory cache, so a fresh clone works without services. 
 this same file with variables set (see the configuration table in README.md).
 """
 
-import importlib.util
 import os
 from pathlib import Path
 from urllib.parse import parse_qs, unquote, urlsplit
@@ -222,11 +221,13 @@ USE_TZ = True
 
 STATIC_URL = "static/"
 STATIC_ROOT = Path(env_str("STATIC_ROOT", str(BASE_DIR / "staticfiles")))
-STATICFILES_DIRS = [
-    BASE_DIR / "static",
-    # plotly.min.js straight from the installed Plotly package, so the JS always matches it.
-    ("vendor/plotly", Path(importlib.util.find_spec("plotly").origin).parent / "package_data"),
-]
+# Static files (h14b, issue 14 item 4): Plotly is our partial bundle in static/vendor/plotly-partial
+# (tools/plotly-bundle/README.md), not the package's full plotly.min.js. WhiteNoise serves
+# Brotli/gzip variants written at collectstatic, in production (hashed names, manifest) and in
+# `make demo` (plain names; WHITENOISE_USE_FINDERS=false makes it read STATIC_ROOT, where the
+# compressed variants are, instead of static/).
+STATICFILES_DIRS = [BASE_DIR / "static"]
+WHITENOISE_USE_FINDERS = env_bool("WHITENOISE_USE_FINDERS", default=DEBUG)
 MEDIA_URL = "media/"
 MEDIA_ROOT = Path(env_str("MEDIA_ROOT", str(BASE_DIR / "media")))
 STORAGES = {
@@ -235,7 +236,7 @@ STORAGES = {
         "BACKEND": (
             "whitenoise.storage.CompressedManifestStaticFilesStorage"
             if not DEBUG
-            else "django.contrib.staticfiles.storage.StaticFilesStorage"
+            else "whitenoise.storage.CompressedStaticFilesStorage"
         )
     },
 }
