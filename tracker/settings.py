@@ -174,6 +174,14 @@ TEMPLATES = [
 
 DATABASE_URL = env_url("DATABASE_URL", f"sqlite:///{BASE_DIR / 'db.sqlite3'}")
 DATABASES = {"default": database_from_url(DATABASE_URL)}
+# Read replica (h14b, issue 14 item 5): with DATABASE_REPLICA_URL set, GET/HEAD requests of the
+# analyst pages, exports and API read the tracker's tables from it (tracker/routers.py); writes,
+# accounts and everything else use DATABASE_URL. Tests run against the primary only (MIRROR).
+DATABASE_REPLICA_URL = env_url("DATABASE_REPLICA_URL", "", schemes=("postgres", "postgresql"))
+if DATABASE_REPLICA_URL:
+    DATABASES["replica"] = database_from_url(DATABASE_REPLICA_URL) | {"TEST": {"MIRROR": "default"}}
+    DATABASE_ROUTERS = ["tracker.routers.ReplicaRouter"]
+    MIDDLEWARE = [*MIDDLEWARE, "tracker.routers.ReplicaReadsMiddleware"]
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 # Covering indexes (INCLUDE) are for PostgreSQL; on the embedded SQLite they are plain indexes,
 # which is all a demo needs.
