@@ -175,3 +175,17 @@ def test_the_router_sends_page_reads_of_the_tracker_tables_to_the_replica(
     middleware(getattr(rf, method.lower())("/"))
     assert seen == [expected, "default"]
     assert router.db_for_read(Flight) == "default"  # the request is over
+
+
+def test_imports_are_routed_apart_from_detection_and_mail():
+    from tracker.celery import app
+
+    def queue(name: str) -> str:
+        route = app.amqp.router.route({}, name)
+        return route["queue"].name
+
+    assert queue("flights.tasks.run_import") == "imports"
+    assert queue("flights.tasks.fetch_feed") == "imports"
+    assert queue("flights.adsb.tasks.detect_legs") == "detection"
+    assert queue("flights.alerts.tasks.send_digest") == "mail"
+    assert queue("flights.tasks.reap_stale_imports") == "celery"

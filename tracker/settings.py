@@ -285,6 +285,18 @@ CELERY_BEAT_SCHEDULE = {
     "reap-stale-imports": {"task": "flights.tasks.reap_stale_imports", "schedule": 300.0},
     "requeue-waiting-imports": {"task": "flights.tasks.requeue_waiting_imports", "schedule": 300.0},
 }
+# Queues (h14b, issue 14 item 5): imports apart from detection and mail, so a year of ARTS
+# does not hold back alerts; maintenance stays on the default queue. Routed by task name
+# (globs for the detection and mail tasks of their own packages); docs/operations.md, "Scale".
+CELERY_TASK_DEFAULT_QUEUE = "celery"
+CELERY_TASK_ROUTES = {
+    "flights.tasks.run_import": {"queue": "imports"},
+    "flights.tasks.fetch_feed": {"queue": "imports"},
+    "flights.adsb.*": {"queue": "detection"},
+    "flights.tasks.detect_*": {"queue": "detection"},
+    "flights.alerts.*": {"queue": "mail"},
+    "flights.tasks.send_*": {"queue": "mail"},
+}
 CELERY_TIMEZONE = "UTC"
 # Workers import flights.health, which records a heartbeat /readyz reads ("a worker is alive").
 CELERY_IMPORTS = ["flights.health"]
