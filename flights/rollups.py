@@ -37,9 +37,14 @@ MONTH_FILTERS = DAY_FILTERS | {"airport", "operator"}
 LEG_FILTERS = {"start", "end", "country", "synthetic"}
 
 
-def enabled(using: str = "default") -> bool:
+def enabled(using: str | None = None) -> bool:
     """Only PostgreSQL keeps the rollups current (triggers); elsewhere they may be stale."""
-    return connections[using].vendor == "postgresql"
+    return connections[using or "default"].vendor == "postgresql"
+
+
+def _rows(model, using: str | None):
+    """The rollup's rows on `using`, or where the router sends reads (a replica, for pages)."""
+    return model.objects.using(using) if using else model.objects.all()
 
 
 def _active(values: Mapping) -> set[str]:
@@ -77,17 +82,17 @@ def _filter(qs, values: Mapping, date_field: str | None):
     return qs
 
 
-def _flight_rollup(values: Mapping, by: Iterable[str], using: str):
+def _flight_rollup(values: Mapping, by: Iterable[str], using: str | None):
     """The smaller rollup that can answer: by day if it has the columns, else by month."""
     by, active = set(by), _active(values)
     if by <= set(DAY_KEYS) and active <= DAY_FILTERS:
-        return _filter(FlightDayRollup.objects.using(using), values, "date")
+        return _filter(_rows(FlightDayRollup, using), values, "date")
     if by <= set(MONTH_KEYS) and active <= MONTH_FILTERS and _month_aligned(values):
-        return _filter(FlightMonthRollup.objects.using(using), values, "month")
+        return _filter(_rows(FlightMonthRollup, using), values, "month")
     return None
 
 
-def flight_counts(values: Mapping, by: tuple[str, ...], using: str = "default") -> list | None:
+def flight_counts(values: Mapping, by: tuple[str, ...], using: str | None = None) -> list | None:
     """Flights matching the filters grouped by `by` (rollup column names: date or month, kind,
     status, is_synthetic, country, origin, operator), as (*by, n) tuples; None if no rollup
     can answer."""
@@ -128,14 +133,14 @@ def leg_counts(
     by: tuple[str, ...],
     departure: int | None = None,
     arrival: int | None = None,
-    using: str = "default",
+    using: str | None = None,
 ) -> list | None:
     """Legs of the matching flights grouped by `by` (month, leg_month, is_synthetic, country,
     departure, arrival), optionally from or to one airport, as
     (*by, n) tuples; None if the leg rollup cannot answer."""
     if not enabled(using) or not _active(values) <= LEG_FILTERS or not _month_aligned(values):
         return None
-    qs = _filter(LegRollup.objects.using(using), values, "month")
+    qs = _filter(_rows(LegRollup, using), values, "month")
     if departure is not None:
         qs = qs.filter(departure=departure)
     if arrival is not None:

@@ -148,7 +148,7 @@ def test_rebuild_rollups_restores_rows_that_were_lost(reference_data):
 
 
 def _overview_without_rollups(monkeypatch, data: dict) -> dict:
-    monkeypatch.setattr(rollups, "enabled", lambda using="default": False)
+    monkeypatch.setattr(rollups, "enabled", lambda using=None: False)
     form = FlightFilterForm(data)
     form.is_valid()
     return aggregates.overview(form)
