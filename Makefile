@@ -23,8 +23,11 @@ db: install
 	$(BIN)/python manage.py load_airports
 	$(BIN)/python manage.py load_demo
 
+# Static files compressed as in production: collected with their .br/.gz variants and served
+# by WhiteNoise from STATIC_ROOT (runserver's own uncompressed static serving off).
 demo: db
-	$(BIN)/python manage.py runserver 127.0.0.1:8000
+	$(BIN)/python manage.py collectstatic --noinput --verbosity 0
+	WHITENOISE_USE_FINDERS=false $(BIN)/python manage.py runserver --nostatic 127.0.0.1:8000
 
 test: install
 	DATABASE_URL=$(TEST_DATABASE_URL) REDIS_URL=$(TEST_REDIS_URL) CELERY_BROKER_URL=$(TEST_REDIS_URL) \

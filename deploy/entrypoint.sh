@@ -27,8 +27,10 @@ case "${1:-web}" in
         ;;
     worker)
         wait_for_database
+        # WORKER_QUEUES: which queues this worker takes (CELERY_TASK_ROUTES, docs/operations.md).
         exec celery -A tracker worker --loglevel="${LOG_LEVEL:-INFO}" \
-            --concurrency="${WORKER_CONCURRENCY:-2}"
+            --concurrency="${WORKER_CONCURRENCY:-2}" \
+            --queues="${WORKER_QUEUES:-celery,imports,detection,mail}"
         ;;
     beat)
         wait_for_database

@@ -39,8 +39,11 @@ APPS = ("auth", "flights", "django_celery_beat")
 # Created by migrations (roles, permissions), so matched by name on restore, not by id.
 GROUP = "auth.group"
 PERMISSION = "auth.permission"
-# The data version is a cache key, not a record (flights/cache.py).
-SKIPPED = {PERMISSION, "auth.group_permissions", "flights.dataversion"}
+# The data version is a cache key, not a record (flights/cache.py). Rollups are derived from
+# flights and legs: the restore's own writes refill them (triggers on PostgreSQL;
+# `rebuild_rollups` elsewhere), so they are not part of a backup.
+ROLLUPS = {"flights.flightmonthrollup", "flights.flightdayrollup", "flights.legrollup"}
+SKIPPED = {PERMISSION, "auth.group_permissions", "flights.dataversion", *ROLLUPS}
 MEDIA_PREFIX = "media/"
 FIXED_MEMBERS = {
     "manifest.json",

@@ -64,6 +64,7 @@ def upload_on_a_real_worker(client, fmt: str, name: str, content: bytes):
     import time
 
     from celery.contrib.testing.worker import start_worker
+    from django.conf import settings
     from django.contrib.auth.models import User
     from django.core.files.base import ContentFile
     from django.urls import reverse
@@ -73,7 +74,12 @@ def upload_on_a_real_worker(client, fmt: str, name: str, content: bytes):
 
     app.control.purge()
     client.force_login(User.objects.create_superuser("root", "r@example.org", None))
-    with start_worker(app, pool="solo", perform_ping_check=False, loglevel="WARNING"):
+    # Every queue tasks are routed to (CELERY_TASK_ROUTES), as a production worker set takes.
+    queues = {settings.CELERY_TASK_DEFAULT_QUEUE}
+    queues |= {route["queue"] for route in settings.CELERY_TASK_ROUTES.values()}
+    with start_worker(
+        app, pool="solo", perform_ping_check=False, loglevel="WARNING", queues=sorted(queues)
+    ):
         response = client.post(
             reverse("admin:flights_importrun_add"),
             {"format": fmt, "file": ContentFile(content, name=name)},

@@ -84,7 +84,9 @@ def test_maps_draw_country_outlines_from_the_vendored_topojson(page, flights, na
         ".filter(p => (p.getAttribute('d') || '').length > 10000).length >= 2"
     )
     assert any(url.endswith("/static/vendor/plotly-geo/world_110m.json") for url in requests)
-    assert any(url.endswith("/static/vendor/plotly/plotly.min.js") for url in requests)
+    assert any(
+        url.endswith("/static/vendor/plotly-partial/plotly-partial.min.js") for url in requests
+    )
 
 
 def test_the_flight_list_page_sorts_in_the_browser(page, flights):

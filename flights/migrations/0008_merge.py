@@ -10,6 +10,7 @@ class Migration(migrations.Migration):
         ('flights', '0007_hardening_data_version'),
         ('flights', '0007_imports_real_files'),
         ('flights', '0007_reports_published_figures'),
+        ('flights', '0007_rollups_tables'),
     ]
 
     operations = [

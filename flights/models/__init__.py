@@ -14,6 +14,7 @@ from .missions import (
 )
 from .published import PublishedFigure, PublishedMetric
 from .reference import Aircraft, AircraftType, Airport, Country, Operator
+from .rollups import FlightDayRollup, FlightMonthRollup, LegRollup
 from .sightings import (
     Invitation,
     PeopleDirection,
@@ -37,6 +38,8 @@ __all__ = [
     "DataVersion",
     "Flight",
     "FlightChange",
+    "FlightDayRollup",
+    "FlightMonthRollup",
     "FlightSource",
     "ImportFeed",
     "ImportFormat",
@@ -45,6 +48,7 @@ __all__ = [
     "ImportStatus",
     "Invitation",
     "Leg",
+    "LegRollup",
     "Operator",
     "PassengerSegment",
     "PeopleDirection",

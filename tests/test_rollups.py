@@ -1,0 +1,192 @@
+"""The rollups against the fact tables: after any sequence of writes they hold exactly what a
+grouped query over the flights and legs gives (docs/operations.md, "Rollups")."""
+
+import datetime as dt
+import random
+
+import pytest
+from django.core.management import call_command
+from django.db import connection, transaction
+
+from flights import aggregates, rollups
+from flights.choices import FlightKind, ReviewStatus
+from flights.filters import FlightFilterForm
+from flights.generate import generate_flights
+from flights.importers import import_path
+from flights.models import Flight, FlightDayRollup, FlightMonthRollup, Leg, LegRollup
+from tests.factories import SAMPLES, make_flight
+
+pytestmark = pytest.mark.django_db
+
+ROUTES = [
+    ("KAEX", "MGGT"),
+    ("KHRL", "MHLM", "KHRL"),
+    ("KIWA", "KELP", "PANC", "ZYTX"),
+    ("KMIA", "MDSD"),
+    ("KELP", "KSAT"),
+]
+COUNTRIES = ["GT", "HN", "CN", "DO", "US", None]
+
+
+def assert_rollups_match_the_fact_tables():
+    for model in rollups.ROLLUPS:
+        assert rollups.stored(model) == rollups.computed(model), model.__name__
+
+
+def _random_flight(rng: random.Random) -> Flight:
+    return make_flight(
+        route=rng.choice(ROUTES),
+        date=dt.date(2023, 1, 1) + dt.timedelta(days=rng.randrange(700)),
+        kind=rng.choice(list(FlightKind.values)),
+        status=rng.choice(list(ReviewStatus.values)),
+        pax_count=rng.choice([None, 0, 35, 120]),
+        pax_min=rng.choice([None, 10]),
+        seat_ceiling=rng.choice([None, 150]),
+        is_synthetic=rng.random() < 0.3,
+    )
+
+
+def _edit(rng: random.Random, flight: Flight) -> None:
+    change = rng.choice(["kind", "status", "date", "country", "pax", "synthetic", "nothing"])
+    if change == "kind":
+        flight.kind = rng.choice(list(FlightKind.values))
+    elif change == "status":
+        flight.status = rng.choice(list(ReviewStatus.values))
+    elif change == "date":
+        flight.date += dt.timedelta(days=rng.randrange(-60, 60))
+    elif change == "country":
+        flight.destination_country_id = rng.choice(COUNTRIES)
+    elif change == "pax":
+        flight.pax_count = rng.choice([None, 7, 200])
+    elif change == "synthetic":
+        flight.is_synthetic = not flight.is_synthetic
+    flight.save()
+
+
+def _merge(flights: list[Flight]) -> None:
+    """Two flights become one, as a moderator merging duplicates would: the legs of the second
+    move to the first, which recounts them; the second goes."""
+    keep, gone = flights[0], flights[1]
+    last = keep.legs.count()
+    for offset, leg in enumerate(gone.legs.order_by("sequence"), start=1):
+        leg.flight = keep
+        leg.sequence = last + offset
+        leg.date = leg.date + dt.timedelta(days=31 * (offset % 2))
+        leg.save()
+    gone.delete()
+    keep.refresh_route()
+
+
+def test_the_rollups_match_direct_aggregates_after_a_random_sequence_of_writes(reference_data):
+    rng = random.Random(14)
+    flights = [_random_flight(rng) for _ in range(12)]
+    for _step in range(60):
+        action = rng.choice(["add", "edit", "edit", "delete", "merge", "leg", "bulk"])
+        if action == "add":
+            flights.append(_random_flight(rng))
+        elif action == "edit" and flights:
+            _edit(rng, rng.choice(flights))
+        elif action == "delete" and flights:
+            flights.pop(rng.randrange(len(flights))).delete()
+        elif action == "merge" and len(flights) >= 2:
+            pair = rng.sample(flights, 2)
+            _merge(pair)
+            flights.remove(pair[1])
+        elif action == "leg" and flights:
+            leg = Leg.objects.filter(flight=rng.choice(flights)).order_by("?").first()
+            if leg is not None:
+                leg.departure_airport, leg.arrival_airport = (
+                    leg.arrival_airport,
+                    leg.departure_airport,
+                )
+                leg.save()
+        elif action == "bulk":
+            # One UPDATE statement over many flights: one trigger run with many rows.
+            Flight.objects.filter(pk__in=[f.pk for f in flights[::2]]).update(
+                status=rng.choice(list(ReviewStatus.values))
+            )
+            for f in flights:
+                f.refresh_from_db()
+    assert Flight.objects.count() == len(flights) > 0
+    assert_rollups_match_the_fact_tables()
+
+
+def test_an_import_and_generated_flights_are_counted_in_the_same_transaction(reference_data):
+    import_path("flightlog", SAMPLES / "flightlog_sample.csv")
+    generate_flights(300, seed=3)
+    assert FlightMonthRollup.objects.exists() and LegRollup.objects.exists()
+    assert_rollups_match_the_fact_tables()
+
+
+def test_a_write_rolled_back_leaves_the_rollups_as_they_were(reference_data):
+    make_flight()
+    before = {model: rollups.stored(model) for model in rollups.ROLLUPS}
+    with pytest.raises(RuntimeError), transaction.atomic():
+        make_flight(route=("KHRL", "MHLM"))
+        raise RuntimeError("abort")
+    assert {model: rollups.stored(model) for model in rollups.ROLLUPS} == before
+
+
+@pytest.mark.django_db(transaction=True)
+def test_truncating_the_flights_empties_the_rollups(reference_data):
+    make_flight()
+    with connection.cursor() as cursor:
+        cursor.execute("TRUNCATE flights_flight CASCADE")
+    assert not FlightMonthRollup.objects.exists()
+    assert not FlightDayRollup.objects.exists()
+    assert not LegRollup.objects.exists()
+
+
+def test_rebuild_rollups_restores_rows_that_were_lost(reference_data):
+    make_flight()
+    make_flight(route=("KIWA", "KELP", "PANC", "ZYTX"), date=dt.date(2024, 3, 9))
+    FlightMonthRollup.objects.all().delete()
+    LegRollup.objects.all().delete()
+    call_command("rebuild_rollups", stdout=open("/dev/null", "w"))  # noqa: SIM115
+    assert_rollups_match_the_fact_tables()
+    assert FlightMonthRollup.objects.count() == 2
+
+
+def _overview_without_rollups(monkeypatch, data: dict) -> dict:
+    monkeypatch.setattr(rollups, "enabled", lambda using=None: False)
+    form = FlightFilterForm(data)
+    form.is_valid()
+    return aggregates.overview(form)
+
+
+@pytest.mark.parametrize(
+    "data",
+    [
+        {},
+        {"kind": ["removal"], "status": ["reported"]},
+        {"start": "2023-02-01", "end": "2023-12-31", "country": "GT"},
+        {"start": "2023-02-11", "end": "2023-09-30"},
+        {"airport": "KHRL"},
+    ],
+    ids=["unfiltered", "kind+status", "month-aligned period+country", "odd period", "origin"],
+)
+def test_pages_read_from_rollups_give_the_numbers_of_the_fact_tables(
+    reference_data, monkeypatch, data
+):
+    monkeypatch.setattr(aggregates, "cached", lambda name, key, compute, timeout=None: compute())
+    rng = random.Random(7)
+    for _ in range(25):
+        _random_flight(rng)
+    form = FlightFilterForm(data)
+    form.is_valid()
+    from_rollups = aggregates.overview(form)
+    route_map = aggregates.route_map(form)
+    assert from_rollups == _overview_without_rollups(monkeypatch, data)
+    assert route_map == aggregates.route_map(form)
+
+
+def test_coarse_filters_are_answered_by_the_rollups_and_fine_ones_are_not(reference_data):
+    make_flight()
+    assert rollups.flight_counts({"kind": ["removal"]}, ("kind", "date")) == [
+        ("removal", dt.date(2025, 5, 6), 1)
+    ]
+    assert rollups.flight_counts({"aircraft": "N123"}, ("kind", "date")) is None
+    odd = {"start": dt.date(2025, 5, 2)}
+    assert rollups.flight_counts(odd, ("country", "origin", "operator")) is None
+    assert rollups.leg_counts(odd, ("departure", "arrival")) is None
+    assert rollups.leg_counts({}, ("month",)) == [(dt.date(2025, 5, 1), 1)]
