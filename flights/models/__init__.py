@@ -1,5 +1,15 @@
 """The tracker's records. Split by area; import from `flights.models`."""
 
+from .adsb import (
+    CallsignPattern,
+    CandidateStatus,
+    Confidence,
+    DetectedLeg,
+    LegCandidate,
+    TraceFile,
+    WatchedAddress,
+    WatchedAircraft,
+)
 from .imports import ImportFeed, ImportFormat, ImportRun, ImportStatus, RejectedRow
 from .missions import (
     CitizenshipCount,
@@ -24,6 +34,14 @@ from .sightings import (
 )
 
 __all__ = [
+    "CallsignPattern",
+    "CandidateStatus",
+    "Confidence",
+    "DetectedLeg",
+    "LegCandidate",
+    "TraceFile",
+    "WatchedAddress",
+    "WatchedAircraft",
     "Aircraft",
     "AircraftType",
     "Airport",
