@@ -52,7 +52,18 @@ def load_airports() -> int:
         )
         for icao, a in airportsdata.load("ICAO").items()
     ]
-    fields = ["iata", "lid", "name", "city", "region", "country", "latitude", "longitude", "tz", "elevation_ft"]
+    fields = [
+        "iata",
+        "lid",
+        "name",
+        "city",
+        "region",
+        "country",
+        "latitude",
+        "longitude",
+        "tz",
+        "elevation_ft",
+    ]
     with transaction.atomic():
         for start in range(0, len(rows), BATCH):
             Airport.objects.bulk_create(

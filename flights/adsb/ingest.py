@@ -1,0 +1,306 @@
+"""Reading trace files into detected legs and candidates: the one plain function behind the
+`import_traces` command, the upload task and the scheduled feed (docs/adsb.md)."""
+
+import datetime as dt
+import hashlib
+from collections import defaultdict
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from django.db import transaction
+
+from flights.choices import FlightKind, SourceKind
+from flights.importers.flightlog import CHAIN_GAP
+from flights.models import (
+    Aircraft,
+    Airport,
+    CallsignPattern,
+    DetectedLeg,
+    FlightSource,
+    Leg,
+    LegCandidate,
+    Source,
+    TraceFile,
+    WatchedAddress,
+)
+
+from .airports import AirportIndex
+from .legs import FoundLeg, Params, detect
+from .readers import Trace, TraceError, read_file
+from .thin import thin_track
+
+MATCH_WINDOW = dt.timedelta(minutes=30)
+ADSB_LOL_LICENCE = "ODbL 1.0 (adsb.lol)"
+
+
+@dataclass
+class Blob:
+    name: str
+    data: bytes
+    url: str = ""
+    licence: str = ""
+
+
+@dataclass
+class Report:
+    files: int = 0
+    aircraft: int = 0
+    points: int = 0
+    skipped_aircraft: int = 0
+    legs: list[dict] = field(default_factory=list)
+    candidates_created: int = 0
+    attached: int = 0
+    errors: list[str] = field(default_factory=list)
+
+    def as_dict(self) -> dict:
+        return {
+            "files": self.files,
+            "aircraft": self.aircraft,
+            "points": self.points,
+            "skipped_aircraft": self.skipped_aircraft,
+            "legs": self.legs,
+            "candidates_created": self.candidates_created,
+            "attached_to_existing_legs": self.attached,
+            "errors": self.errors,
+        }
+
+
+def blobs_from_paths(paths, licence: str = "") -> list[Blob]:
+    """Each path a file or a folder of them (read recursively, in name order)."""
+    found = []
+    for raw in paths:
+        path = Path(raw)
+        files = sorted(p for p in path.rglob("*") if p.is_file()) if path.is_dir() else [path]
+        for file in files:
+            found.append(Blob(file.name, file.read_bytes(), licence=licence))
+    return found
+
+
+def _utc(seconds: float | None) -> dt.datetime | None:
+    return None if seconds is None else dt.datetime.fromtimestamp(seconds, dt.UTC)
+
+
+def _iso(moment: dt.datetime | None) -> str | None:
+    return None if moment is None else moment.isoformat().replace("+00:00", "Z")
+
+
+class Watch:
+    """Who is watched: current addresses and callsign patterns."""
+
+    def __init__(self):
+        self.addresses = dict(
+            WatchedAddress.objects.filter(
+                valid_until__isnull=True, watched__active=True
+            ).values_list("icao24", "watched_id")
+        )
+        self.patterns = list(CallsignPattern.objects.filter(active=True))
+
+    def watched_id(self, trace: Trace) -> int | None:
+        return self.addresses.get(trace.icao24)
+
+    def watches(self, trace: Trace) -> bool:
+        if trace.icao24 in self.addresses:
+            return True
+        return any(p.matches(trace.callsign) for p in self.patterns if trace.callsign)
+
+
+def import_traces(blobs: list[Blob], include_all: bool = False, params=None) -> Report:
+    report = Report(files=len(blobs))
+    watch = Watch()
+    merged: dict[str, Trace] = {}
+    files: dict[str, TraceFile] = {}
+    for blob in blobs:
+        try:
+            traces = read_file(blob.data, blob.name)
+        except TraceError as error:
+            report.errors.append(str(error))
+            continue
+        record = _trace_file(blob, sum(len(t.points) for t in traces))
+        for trace in traces:
+            report.points += len(trace.points)
+            for q in trace.points:
+                q.file = record.pk  # provenance of each position, for its leg
+            into = merged.setdefault(trace.icao24, Trace(trace.icao24))
+            into.registration = into.registration or trace.registration
+            into.callsign = trace.callsign or into.callsign
+            into.points.extend(trace.points)
+            files[record.pk] = record
+    airports = AirportIndex.from_database()
+    for trace in merged.values():
+        if not include_all and not watch.watches(trace):
+            report.skipped_aircraft += 1
+            continue
+        report.aircraft += 1
+        found = detect(trace.points, airports, params)
+        _write(trace, found, watch.watched_id(trace), files, report)
+    return report
+
+
+def _trace_file(blob: Blob, points: int) -> TraceFile:
+    digest = hashlib.sha256(blob.data).hexdigest()
+    record, _ = TraceFile.objects.get_or_create(
+        sha256=digest,
+        defaults={
+            "name": blob.name[:300],
+            "url": blob.url,
+            "licence": blob.licence,
+            "points": points,
+        },
+    )
+    return record
+
+
+def _write(trace: Trace, found: list[FoundLeg], watched_id, files, report: Report) -> None:
+    codes = {e.airport.icao for leg in found for e in (leg.departure, leg.arrival) if e.airport}
+    airport_ids = dict(Airport.objects.filter(icao__in=codes).values_list("icao", "id"))
+    aircraft = _aircraft(trace)
+    new: list[DetectedLeg] = []
+    with transaction.atomic():
+        for leg in found:
+            detected = _detected(trace, leg, watched_id, files, airport_ids)
+            report.legs.append(_leg_json(trace, detected, leg))
+            if DetectedLeg.objects.filter(
+                icao24=detected.icao24, first_seen=detected.first_seen
+            ).exists():
+                continue  # read before: attached, offered or dismissed already
+            existing = _matching_leg(aircraft, detected)
+            detected.save()
+            if existing is not None:
+                attach(detected, existing)
+                report.attached += 1
+            else:
+                new.append(detected)
+        for chain in chains(new):
+            candidate = LegCandidate.objects.create(kind=guess_kind(chain))
+            DetectedLeg.objects.filter(pk__in=[d.pk for d in chain]).update(candidate=candidate)
+            report.candidates_created += 1
+
+
+def _aircraft(trace: Trace) -> Aircraft | None:
+    if trace.registration:
+        found = Aircraft.objects.filter(registration=trace.registration).first()
+        if found:
+            return found
+    return Aircraft.objects.filter(icao24=trace.icao24).first()
+
+
+def _detected(trace, leg: FoundLeg, watched_id, files, airport_ids) -> DetectedLeg:
+    dep, arr = leg.departure.airport, leg.arrival.airport
+    first = leg.points[0]
+    return DetectedLeg(
+        icao24=trace.icao24,
+        registration=trace.registration,
+        callsign=trace.callsign,
+        watched_id=watched_id,
+        departure_airport_id=airport_ids.get(dep.icao) if dep else None,
+        arrival_airport_id=airport_ids.get(arr.icao) if arr else None,
+        departure_time=_utc(leg.departure.time),
+        arrival_time=_utc(leg.arrival.time),
+        first_seen=_utc(first.t),
+        last_seen=_utc(leg.points[-1].t),
+        confidence=leg.confidence,
+        track=thin_track(leg.points, Params().gap_s),
+        trace_file=files[getattr(first, "file", next(iter(files)))],
+    )
+
+
+def _leg_json(trace: Trace, detected: DetectedLeg, leg: FoundLeg) -> dict:
+    return {
+        "icao24": trace.icao24,
+        "registration": trace.registration or None,
+        "callsign": trace.callsign or None,
+        "from": leg.departure.airport.icao if leg.departure.airport else None,
+        "to": leg.arrival.airport.icao if leg.arrival.airport else None,
+        "departure_time": _iso(detected.departure_time),
+        "arrival_time": _iso(detected.arrival_time),
+        "confidence": leg.confidence,
+    }
+
+
+def _matching_leg(aircraft: Aircraft | None, detected: DetectedLeg) -> Leg | None:
+    """The recorded leg this one is: same aircraft and airports, departure within 30 minutes
+    (the date when the recorded leg has no time)."""
+    if aircraft is None or not (detected.departure_airport_id and detected.arrival_airport_id):
+        return None
+    legs = Leg.objects.filter(
+        flight__aircraft=aircraft,
+        departure_airport_id=detected.departure_airport_id,
+        arrival_airport_id=detected.arrival_airport_id,
+    )
+    moment = detected.departure_time or detected.first_seen
+    timed = legs.filter(
+        departure_time__gte=moment - MATCH_WINDOW, departure_time__lte=moment + MATCH_WINDOW
+    ).first()
+    return timed or legs.filter(departure_time__isnull=True, date=moment.date()).first()
+
+
+def adsb_source(detected: DetectedLeg) -> Source:
+    trace_file = detected.trace_file
+    source, _ = Source.objects.get_or_create(
+        kind=SourceKind.ADSB,
+        title=f"ADS-B positions: {trace_file.name}"[:300],
+        url=trace_file.url,
+        defaults={"note": trace_file.licence},
+    )
+    return source
+
+
+def attach(detected: DetectedLeg, leg: Leg) -> None:
+    """Record the positions as an ADS-B source of a leg already known."""
+    source = adsb_source(detected)
+    FlightSource.objects.get_or_create(
+        flight_id=leg.flight_id, source=source, defaults={"note": "ADS-B track of a leg"}
+    )
+    detected.leg, detected.source = leg, source
+    detected.save(update_fields=["leg", "source"])
+
+
+def chains(legs: list[DetectedLeg]) -> list[list[DetectedLeg]]:
+    """Consecutive legs of one aircraft chain as flightlog imports chain them
+    (docs/flightlog-format.md): departing where the previous landed, within CHAIN_GAP of that
+    landing when both times are known, else on the same date."""
+    by_aircraft: dict[str, list[DetectedLeg]] = defaultdict(list)
+    for leg in legs:
+        by_aircraft[leg.icao24].append(leg)
+    result = []
+    for group in by_aircraft.values():
+        group.sort(key=lambda d: d.first_seen)
+        chain = [group[0]]
+        for leg in group[1:]:
+            prev = chain[-1]
+            if prev.arrival_time and leg.departure_time:
+                close = dt.timedelta(0) <= leg.departure_time - prev.arrival_time <= CHAIN_GAP
+            else:
+                close = leg.first_seen.date() == prev.last_seen.date()
+            joined = leg.departure_airport_id is not None and close
+            if joined and leg.departure_airport_id == prev.arrival_airport_id:
+                chain.append(leg)
+            else:
+                result.append(chain)
+                chain = [leg]
+        result.append(chain)
+    return result
+
+
+def guess_kind(chain: list[DetectedLeg]) -> str:
+    """From the airports' countries: leaving the US for abroad is a removal; within the US a
+    domestic transfer; from abroad to another country abroad lateral; back to the US a return."""
+    ids = {i for d in chain for i in (d.departure_airport_id, d.arrival_airport_id) if i}
+    country = dict(Airport.objects.filter(pk__in=ids).values_list("id", "country_id"))
+    kinds = set()
+    for d in chain:
+        a, b = country.get(d.departure_airport_id), country.get(d.arrival_airport_id)
+        if a is None or b is None:
+            continue
+        if a == "US" and b != "US":
+            kinds.add(FlightKind.REMOVAL)
+        elif a == "US" and b == "US":
+            kinds.add(FlightKind.DOMESTIC)
+        elif b == "US":
+            kinds.add(FlightKind.RETURN)
+        else:
+            kinds.add(FlightKind.LATERAL)
+    for kind in (FlightKind.REMOVAL, FlightKind.LATERAL, FlightKind.DOMESTIC, FlightKind.RETURN):
+        if kind in kinds:
+            return kind
+    return FlightKind.UNKNOWN
