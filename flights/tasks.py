@@ -97,3 +97,28 @@ def requeue_waiting_imports() -> int:
     for run_id in waiting:
         run_import.delay(run_id)  # a run already finished by then is left alone
     return len(waiting)
+
+
+@shared_task(acks_late=True, time_limit=1800, soft_time_limit=1700)
+def import_traces(paths: list[str], licence: str = "") -> int:
+    """Read trace files (an upload saved to disk, or the scheduled feed folder); returns the
+    number of candidates created."""
+    from flights.adsb.ingest import blobs_from_paths
+    from flights.adsb.ingest import import_traces as read_traces
+
+    return read_traces(blobs_from_paths(paths, licence=licence)).candidates_created
+
+
+@shared_task(
+    acks_late=True,
+    autoretry_for=(OSError,),
+    retry_backoff=60,
+    max_retries=3,
+    time_limit=1800,
+    soft_time_limit=1700,
+)
+def poll_trace_feeds() -> int:
+    """The scheduled ADS-B feed (beat): the folders and URLs of settings.ADSB_FEEDS."""
+    from flights.adsb.feed import poll_feeds
+
+    return poll_feeds()

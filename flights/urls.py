@@ -1,7 +1,7 @@
 from django.urls import path
 
 from flights.api import views as api_views
-from flights.views import accounts, dashboard, exports, health, imports, records, sightings
+from flights.views import accounts, adsb, dashboard, exports, health, imports, records, sightings
 
 app_name = "flights"
 
@@ -35,6 +35,12 @@ urlpatterns = [
     ),
     path("moderation/<int:pk>/duplicate/", sightings.sighting_duplicate, name="sighting_duplicate"),
     path("moderation/<int:pk>/reject/", sightings.sighting_reject, name="sighting_reject"),
+    # ADS-B candidates and the watch list (moderators)
+    path("moderation/adsb/<int:pk>/", adsb.candidate_review, name="candidate_review"),
+    path("moderation/adsb/<int:pk>/confirm/", adsb.candidate_confirm, name="candidate_confirm"),
+    path("moderation/adsb/<int:pk>/edit/", adsb.candidate_edit, name="candidate_edit"),
+    path("moderation/adsb/<int:pk>/dismiss/", adsb.candidate_dismiss, name="candidate_dismiss"),
+    path("moderation/watch-list/", adsb.watch_list, name="watch_list"),
     # imports (staff)
     path("imports/", imports.import_list, name="imports"),
     path("imports/<int:pk>/", imports.import_detail, name="import_detail"),

@@ -347,3 +347,14 @@ LOGGING = {
     "root": {"handlers": ["console"], "level": env_str("LOG_LEVEL", "INFO")},
     "loggers": {"django.db.backends": {"level": "WARNING"}, "axes": {"level": "WARNING"}},
 }
+
+# ADS-B traces (h11, docs/adsb.md): folders or URLs of trace files read every
+# ADSB_FEED_INTERVAL seconds by beat; empty: no scheduled feed.
+ADSB_FEEDS = env_list("ADSB_FEEDS", [])
+ADSB_FEED_LICENCE = env_str("ADSB_FEED_LICENCE", "ODbL 1.0 (adsb.lol)")
+ADSB_FEED_INTERVAL = env_int("ADSB_FEED_INTERVAL", 3600, minimum=60)
+if ADSB_FEEDS:
+    CELERY_BEAT_SCHEDULE["poll-trace-feeds"] = {
+        "task": "flights.tasks.poll_trace_feeds",
+        "schedule": float(ADSB_FEED_INTERVAL),
+    }

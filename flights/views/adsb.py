@@ -1,0 +1,106 @@
+"""Moderators review ADS-B candidates and read the watch list (docs/adsb.md)."""
+
+from django.contrib import messages
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST, require_safe
+
+from flights.adsb import review
+from flights.choices import FlightKind
+from flights.models import Airport, CallsignPattern, LegCandidate, WatchedAircraft
+from flights.permissions import moderator_required
+
+
+def _candidate(pk: int) -> LegCandidate:
+    return get_object_or_404(LegCandidate, pk=pk)
+
+
+@moderator_required
+@require_safe
+def candidate_review(request, pk: int):
+    candidate = get_object_or_404(
+        LegCandidate.objects.prefetch_related(
+            "legs__departure_airport", "legs__arrival_airport", "legs__trace_file"
+        ),
+        pk=pk,
+    )
+    return render(
+        request,
+        "flights/adsb/candidate.html",
+        {"candidate": candidate, "legs": list(candidate.legs.all()), "kinds": FlightKind.choices},
+    )
+
+
+def _done(request, pk: int, action):
+    candidate = _candidate(pk)
+    try:
+        message = action(candidate)
+    except review.CandidateError as error:
+        messages.error(request, str(error))
+        return redirect("flights:candidate_review", pk=pk)
+    messages.success(request, message)
+    return redirect("flights:moderation_queue")
+
+
+@moderator_required
+@require_POST
+def candidate_confirm(request, pk: int):
+    def action(candidate):
+        flight = review.confirm(candidate, request.user, request.POST.get("reason", ""))
+        return _("Candidate #%(pk)s confirmed as flight %(flight)s.") % {
+            "pk": candidate.pk,
+            "flight": flight.pk,
+        }
+
+    return _done(request, pk, action)
+
+
+@moderator_required
+@require_POST
+def candidate_dismiss(request, pk: int):
+    def action(candidate):
+        review.dismiss(candidate, request.user, request.POST.get("reason", ""))
+        return _("Candidate #%(pk)s dismissed; its legs will not be offered again.") % {
+            "pk": candidate.pk
+        }
+
+    return _done(request, pk, action)
+
+
+@moderator_required
+@require_POST
+def candidate_edit(request, pk: int):
+    candidate = _candidate(pk)
+    airports, unknown = {}, []
+    for detected in candidate.legs.all():
+        pair = []
+        for end in ("from", "to"):
+            code = request.POST.get(f"leg-{detected.pk}-{end}", "").strip()[:8]
+            airport = Airport.objects.by_code(code).first() if code else None
+            if code and airport is None:
+                unknown.append(code)
+            pair.append(airport)
+        airports[detected.pk] = tuple(pair)
+    if unknown:
+        messages.error(
+            request, _("Unknown airport code: %(codes)s") % {"codes": ", ".join(unknown)}
+        )
+        return redirect("flights:candidate_review", pk=pk)
+    try:
+        review.edit(candidate, request.POST.get("kind", candidate.kind), airports)
+    except review.CandidateError as error:
+        messages.error(request, str(error))
+    else:
+        messages.success(request, _("Candidate #%(pk)s updated.") % {"pk": candidate.pk})
+    return redirect("flights:candidate_review", pk=pk)
+
+
+@moderator_required
+@require_safe
+def watch_list(request):
+    watched = WatchedAircraft.objects.prefetch_related("addresses").select_related("aircraft")
+    return render(
+        request,
+        "flights/adsb/watch_list.html",
+        {"watched": list(watched), "patterns": list(CallsignPattern.objects.all())},
+    )
