@@ -115,12 +115,14 @@ def _circuit(site: Site, heading: float, t: float):
 def fly(icao24: str, start: Site, hops: list[Hop], t0: dt.datetime, taxi_minutes=10.0):
     """Positions (t, lat, lon, alt|"ground"|None, gs, track, geometric alt) and the truth."""
     rows, truth = [], []
-    t = t0.timestamp()
+    t = t0.timestamp() + taxi_minutes * 60
     here = start
-    if not (hops and hops[0].start_airborne_at is not None):
-        rows += _taxi(here, t, taxi_minutes)
-        t += taxi_minutes * 60
-    for hop in hops:
+    for n, hop in enumerate(hops):
+        taxi = min(taxi_minutes, hops[n - 1].ground_minutes if n else taxi_minutes)
+        seen_taxiing = hop.start_airborne_at is None and hop.departure_floor_ft is None
+        if not (n and hops[n - 1].touch_and_go):
+            if seen_taxiing:  # out to the runway
+                rows += _taxi(here, t - taxi * 60, taxi)
         air, t_end = _airborne(here, hop, t)
         if hop.go_around:
             cut = len(air) - 8
@@ -141,10 +143,12 @@ def fly(icao24: str, start: Site, hops: list[Hop], t0: dt.datetime, taxi_minutes
             rows += [(t, hop.to.lat, hop.to.lon, "ground", 120.0, 0.0, None)]
             t += 10
         else:
-            minutes = hop.ground_minutes
-            rows += _taxi(hop.to, t, min(taxi_minutes, minutes))
-            t += minutes * 60
+            if hop.arrival_floor_ft is None:  # else the receivers never saw it on the ground
+                rows += _taxi(hop.to, t, min(taxi_minutes, hop.ground_minutes / 2))
+            t += hop.ground_minutes * 60
         here = hop.to
+    if not hops:
+        rows += _taxi(here, t, taxi_minutes)
     rows.sort(key=lambda r: r[0])
     return rows, truth
 
