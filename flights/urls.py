@@ -41,6 +41,7 @@ urlpatterns = [
     path("moderation/adsb/<int:pk>/edit/", adsb.candidate_edit, name="candidate_edit"),
     path("moderation/adsb/<int:pk>/dismiss/", adsb.candidate_dismiss, name="candidate_dismiss"),
     path("moderation/watch-list/", adsb.watch_list, name="watch_list"),
+    path("moderation/traces/upload/", adsb.trace_upload, name="trace_upload"),
     # imports (staff)
     path("imports/", imports.import_list, name="imports"),
     path("imports/<int:pk>/", imports.import_detail, name="import_detail"),

@@ -43,6 +43,7 @@ ACCESS: dict[str, str] = {
     "flights:candidate_edit": "moderator",
     "flights:candidate_dismiss": "moderator",
     "flights:watch_list": "moderator",
+    "flights:trace_upload": "staff",
     # imports (staff)
     "flights:imports": "staff",
     "flights:import_detail": "staff",

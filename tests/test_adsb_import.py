@@ -232,3 +232,19 @@ def test_a_bad_file_is_reported_by_name_and_the_rest_is_read(tmp_path):
         "broken.json: not JSON (Expecting value: line 1 column 11 (char 10))"
     ]
     assert result["candidates_created"] == 1
+
+
+def test_staff_upload_runs_the_import_task(
+    client, make_user, tmp_path, django_capture_on_commit_callbacks
+):
+    watch()
+    folder, _ = day_files(tmp_path)
+    path = next(folder.iterdir())
+    client.force_login(make_user("staff", is_staff=True))
+    with django_capture_on_commit_callbacks(execute=True), open(path, "rb") as fh:
+        response = client.post(
+            reverse("flights:trace_upload"), {"traces": [fh], "licence": "ODbL 1.0"}
+        )
+    assert response.status_code == 302
+    assert LegCandidate.objects.count() == 1
+    assert DetectedLeg.objects.first().trace_file.licence == "ODbL 1.0"

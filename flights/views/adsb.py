@@ -1,14 +1,21 @@
 """Moderators review ADS-B candidates and read the watch list (docs/adsb.md)."""
 
+import uuid
+from pathlib import Path
+
+from django.conf import settings
 from django.contrib import messages
+from django.db import transaction
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST, require_safe
 
+from flights import tasks
 from flights.adsb import review
 from flights.choices import FlightKind
 from flights.models import Airport, CallsignPattern, LegCandidate, WatchedAircraft
 from flights.permissions import moderator_required
+from flights.views.imports import staff_required
 
 
 def _candidate(pk: int) -> LegCandidate:
@@ -104,3 +111,33 @@ def watch_list(request):
         "flights/adsb/watch_list.html",
         {"watched": list(watched), "patterns": list(CallsignPattern.objects.all())},
     )
+
+
+MAX_UPLOAD_BYTES = 64 * 1024 * 1024
+
+
+@staff_required
+@require_POST
+def trace_upload(request):
+    """Staff upload trace files; the worker reads them (flights.tasks.import_traces)."""
+    files = request.FILES.getlist("traces")
+    if not files:
+        messages.error(request, _("Choose one or more trace files."))
+        return redirect("flights:watch_list")
+    folder = Path(settings.MEDIA_ROOT) / "adsb_uploads" / uuid.uuid4().hex
+    folder.mkdir(parents=True)
+    for n, upload in enumerate(files):
+        if upload.size > MAX_UPLOAD_BYTES:
+            messages.error(request, _("%(name)s is too large.") % {"name": upload.name[:100]})
+            return redirect("flights:watch_list")
+        with open(folder / f"{n:04d}.trace", "wb") as out:
+            for chunk in upload.chunks():
+                out.write(chunk)
+    licence = request.POST.get("licence", "")[:120]
+    transaction.on_commit(lambda: tasks.import_traces.delay([str(folder)], licence))
+    messages.success(
+        request,
+        _("%(count)s file(s) queued; candidates appear in the moderation queue.")
+        % {"count": len(files)},
+    )
+    return redirect("flights:watch_list")
