@@ -248,3 +248,55 @@ def test_staff_upload_runs_the_import_task(
     assert response.status_code == 302
     assert LegCandidate.objects.count() == 1
     assert DetectedLeg.objects.first().trace_file.licence == "ODbL 1.0"
+
+
+def test_a_moderator_edits_and_dismisses_on_the_candidate_page(client, make_user, tmp_path):
+    watch()
+    rows, _ = fly("a2c4e0", site("KSAT"), [Hop(site("MMMX"), end_airborne_at=0.5)], T0)
+    (doc,) = trace_files("a2c4e0", rows)
+    import_traces([Blob("t.json", json.dumps(doc).encode())])
+    candidate = LegCandidate.objects.get()
+    leg = candidate.legs.get()
+    client.force_login(make_user("mod", "moderator"))
+    page = client.get(reverse("flights:candidate_review", args=[candidate.pk]))
+    assert page.status_code == 200 and f'name="leg-{leg.pk}-to"' in page.content.decode()
+
+    bad = client.post(
+        reverse("flights:candidate_edit", args=[candidate.pk]), {f"leg-{leg.pk}-to": "ZZZZ"}
+    )
+    assert bad.status_code == 302
+    leg.refresh_from_db()
+    assert leg.arrival_airport is None
+    client.post(
+        reverse("flights:candidate_edit", args=[candidate.pk]),
+        {f"leg-{leg.pk}-to": "MEX", "kind": "lateral"},
+    )
+    leg.refresh_from_db()
+    candidate.refresh_from_db()
+    assert leg.arrival_airport.icao == "MMMX"
+    assert (candidate.kind, candidate.kind_inferred) == ("lateral", False)
+
+    client.post(reverse("flights:candidate_dismiss", args=[candidate.pk]), {"reason": "test"})
+    candidate.refresh_from_db()
+    assert candidate.status == CandidateStatus.DISMISSED
+    again = client.post(reverse("flights:candidate_confirm", args=[candidate.pk]))
+    assert again.status_code == 302 and Flight.objects.count() == 0
+
+
+def test_the_scheduled_feed_reads_its_folder_once(settings, tmp_path):
+    from flights.tasks import poll_trace_feeds
+
+    watch()
+    folder, _ = day_files(tmp_path)
+    settings.ADSB_FEEDS = [str(folder)]
+    settings.ADSB_FEED_LICENCE = "ODbL 1.0 (adsb.lol)"
+    assert poll_trace_feeds() == 1
+    assert poll_trace_feeds() == 0
+    assert DetectedLeg.objects.first().trace_file.licence == "ODbL 1.0 (adsb.lol)"
+
+
+def test_a_missing_path_is_a_command_error(tmp_path):
+    from django.core.management.base import CommandError
+
+    with pytest.raises(CommandError, match="cannot read .*nothing-here"):
+        call_command("import_traces", str(tmp_path / "nothing-here"))
