@@ -300,3 +300,24 @@ def test_a_missing_path_is_a_command_error(tmp_path):
 
     with pytest.raises(CommandError, match="cannot read .*nothing-here"):
         call_command("import_traces", str(tmp_path / "nothing-here"))
+
+
+def test_a_flight_across_midnight_read_a_day_at_a_time_is_one_leg():
+    watch()
+    late = dt.datetime(2025, 3, 4, 22, 30, tzinfo=dt.UTC)
+    rows, truth = fly("a2c4e0", site("KMIA"), [Hop(site("SEQM"))], late)
+    day1, day2 = (
+        Blob(f"d{n}.json", json.dumps(d).encode())
+        for n, d in enumerate(trace_files("a2c4e0", rows))
+    )
+    first = import_traces([day1])
+    assert [(leg["from"], leg["to"]) for leg in first.legs] == [("KMIA", None)]
+    second = import_traces([day2])
+    assert [(leg["from"], leg["to"]) for leg in second.legs] == [(None, "SEQM")]
+    assert second.candidates_created == 0
+    leg = DetectedLeg.objects.get()
+    assert (leg.departure_airport.icao, leg.arrival_airport.icao) == ("KMIA", "SEQM")
+    assert leg.confidence == "high"
+    assert leg.arrival_time.date() > leg.departure_time.date()
+    assert import_traces([day2]).candidates_created == 0
+    assert DetectedLeg.objects.count() == 1

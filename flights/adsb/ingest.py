@@ -7,7 +7,7 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from django.db import transaction
+from django.db import models, transaction
 
 from flights.choices import FlightKind, SourceKind
 from flights.importers.flightlog import CHAIN_GAP
@@ -15,6 +15,7 @@ from flights.models import (
     Aircraft,
     Airport,
     CallsignPattern,
+    CandidateStatus,
     DetectedLeg,
     FlightSource,
     Leg,
@@ -25,11 +26,12 @@ from flights.models import (
 )
 
 from .airports import AirportIndex
-from .legs import FoundLeg, Params, detect
+from .legs import NONE, FoundLeg, Params, confidence, detect
 from .readers import Trace, TraceError, read_file
-from .thin import thin_track
+from .thin import thin_track, thin_track_rows
 
 MATCH_WINDOW = dt.timedelta(minutes=30)
+CONTINUATION_WINDOW = dt.timedelta(hours=3)
 ADSB_LOL_LICENCE = "ODbL 1.0 (adsb.lol)"
 
 
@@ -159,10 +161,13 @@ def _write(trace: Trace, found: list[FoundLeg], watched_id, files, report: Repor
         for leg in found:
             detected = _detected(trace, leg, watched_id, files, airport_ids)
             report.legs.append(_leg_json(trace, detected, leg))
-            if DetectedLeg.objects.filter(
-                icao24=detected.icao24, first_seen=detected.first_seen
-            ).exists():
+            seen = models.Q(first_seen=detected.first_seen) | models.Q(
+                continued_from=detected.first_seen
+            )
+            if DetectedLeg.objects.filter(seen, icao24=detected.icao24).exists():
                 continue  # read before: attached, offered or dismissed already
+            if _continue_earlier(detected):
+                continue
             existing = _matching_leg(aircraft, detected)
             detected.save()
             if existing is not None:
@@ -174,6 +179,40 @@ def _write(trace: Trace, found: list[FoundLeg], watched_id, files, report: Repor
             candidate = LegCandidate.objects.create(kind=guess_kind(chain))
             DetectedLeg.objects.filter(pk__in=[d.pk for d in chain]).update(candidate=candidate)
             report.candidates_created += 1
+
+
+def _continue_earlier(detected: DetectedLeg) -> bool:
+    """A leg that starts airborne continues one read earlier that ended airborne shortly
+    before (a flight across midnight UTC whose day files were read in separate runs)."""
+    if detected.departure_evidence != NONE:
+        return False
+    earlier = (
+        DetectedLeg.objects.filter(
+            icao24=detected.icao24,
+            arrival_evidence=NONE,
+            leg__isnull=True,
+            last_seen__lt=detected.first_seen,
+            last_seen__gte=detected.first_seen - CONTINUATION_WINDOW,
+        )
+        .exclude(candidate__status__in=[CandidateStatus.CONFIRMED, CandidateStatus.DISMISSED])
+        .order_by("-last_seen")
+        .first()
+    )
+    if earlier is None:
+        return False
+    tail = [list(p) for p in detected.track]
+    if tail and tail[0][0] - earlier.last_seen.timestamp() > Params().gap_s:
+        tail[0][4] = 1
+    earlier.track = thin_track_rows(earlier.track + tail)
+    earlier.arrival_airport_id, earlier.arrival_time = (
+        detected.arrival_airport_id,
+        detected.arrival_time,
+    )
+    earlier.arrival_evidence, earlier.last_seen = detected.arrival_evidence, detected.last_seen
+    earlier.continued_from = detected.first_seen
+    earlier.confidence = confidence(earlier.departure_evidence, earlier.arrival_evidence)
+    earlier.save()
+    return True
 
 
 def _aircraft(trace: Trace) -> Aircraft | None:
@@ -199,6 +238,8 @@ def _detected(trace, leg: FoundLeg, watched_id, files, airport_ids) -> DetectedL
         first_seen=_utc(first.t),
         last_seen=_utc(leg.points[-1].t),
         confidence=leg.confidence,
+        departure_evidence=leg.departure.evidence,
+        arrival_evidence=leg.arrival.evidence,
         track=thin_track(leg.points, Params().gap_s),
         trace_file=files[getattr(first, "file", next(iter(files)))],
     )

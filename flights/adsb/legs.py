@@ -53,12 +53,17 @@ class FoundLeg:
 
     @property
     def confidence(self) -> str:
-        ends = {self.departure.evidence, self.arrival.evidence}
-        if ends == {SEEN}:
-            return "high"
-        if ends <= {SEEN, LOW}:
-            return "medium"
-        return "low"
+        return confidence(self.departure.evidence, self.arrival.evidence)
+
+
+def confidence(departure: str, arrival: str) -> str:
+    """high: both ends seen; medium: each end seen or low; low: otherwise."""
+    ends = {departure, arrival}
+    if ends == {SEEN}:
+        return "high"
+    if ends <= {SEEN, LOW}:
+        return "medium"
+    return "low"
 
 
 def _speed_kt(a: Point, b: Point) -> float:

@@ -61,3 +61,33 @@ def thin_track(points, gap_s: float, max_points: int = MAX_POINTS) -> list[list]
         if len(out) <= max_points:
             return out
         tol *= 2
+
+
+class _Row:
+    __slots__ = ("t", "lat", "lon", "alt", "gap")
+
+    def __init__(self, row):
+        self.t, self.lat, self.lon, self.alt, self.gap = row
+
+
+def thin_track_rows(rows: list[list], max_points: int = MAX_POINTS) -> list[list]:
+    """Thin an already stored track again (after joining two), keeping its gap marks."""
+    if len(rows) <= max_points:
+        return rows
+    points = [_Row(r) for r in rows]
+    pieces, current = [], []
+    for q in points:
+        if current and q.gap:
+            pieces.append(current)
+            current = []
+        current.append(q)
+    pieces.append(current)
+    share = max(2, max_points // len(pieces))
+    out = []
+    for n, piece in enumerate(pieces):
+        step = max(1, -(-len(piece) // share))
+        kept = piece[::step]
+        if kept[-1] is not piece[-1]:
+            kept.append(piece[-1])
+        out += [[q.t, q.lat, q.lon, q.alt, int(n > 0 and m == 0)] for m, q in enumerate(kept)]
+    return out[: max_points + len(pieces)]

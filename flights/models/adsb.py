@@ -174,6 +174,12 @@ class DetectedLeg(models.Model):
     first_seen = models.DateTimeField()
     last_seen = models.DateTimeField()
     confidence = models.CharField(max_length=8, choices=Confidence.choices)
+    # How each end was found: seen, low, gap or none (docs/adsb.md).
+    departure_evidence = models.CharField(max_length=8, blank=True)
+    arrival_evidence = models.CharField(max_length=8, blank=True)
+    # When a later file's positions continued this leg (a flight across midnight UTC read a
+    # day at a time): the first of them, so reading that file again adds nothing.
+    continued_from = models.DateTimeField(null=True, blank=True)
     # [[unix seconds, lat, lon, altitude ft or null, 1 when a coverage gap precedes it], ...]
     track = models.JSONField(default=list)
     trace_file = models.ForeignKey(TraceFile, on_delete=models.PROTECT, related_name="legs")
