@@ -209,8 +209,8 @@ def test_the_watch_list_is_seeded_from_aircraft_in_the_tracker_without_merging()
 def test_an_address_change_keeps_the_history_and_refuses_a_held_address():
     watched = watch()
     review.change_address(watched, "ADF123", dt.date(2025, 6, 1), "privacy programme")
-    history = list(watched.addresses.order_by("valid_from").values_list("icao24", "valid_until"))
-    assert history == [("adf123", None), ("a2c4e0", dt.date(2025, 6, 1))]
+    history = list(watched.addresses.order_by("icao24").values_list("icao24", "valid_until"))
+    assert history == [("a2c4e0", dt.date(2025, 6, 1)), ("adf123", None)]
     other = WatchedAircraft.objects.create(registration="N1", reason="r", source="s")
     with pytest.raises(review.CandidateError, match="held by N278GX"):
         review.change_address(other, "adf123", dt.date(2025, 7, 1))
@@ -321,3 +321,20 @@ def test_a_flight_across_midnight_read_a_day_at_a_time_is_one_leg():
     assert leg.arrival_time.date() > leg.departure_time.date()
     assert import_traces([day2]).candidates_created == 0
     assert DetectedLeg.objects.count() == 1
+
+
+def test_seed_watch_list_reads_a_csv_of_watched_aircraft_and_the_patterns(tmp_path):
+    from flights.models import CallsignPattern
+
+    csv = tmp_path / "watched.csv"
+    csv.write_text("ModeS,Registration,Manufacturer\nA1B2C3,N100TS,Airbus\nnothex,N200TS,Airbus\n")
+    out = io.StringIO()
+    call_command("seed_watch_list", "--csv", str(csv), stdout=out)
+    assert "csv_aircraft: 1" in out.getvalue() and "csv_rejected: 1" in out.getvalue()
+    assert WatchedAddress.objects.get(icao24="a1b2c3").watched.registration == "N100TS"
+    assert set(CallsignPattern.objects.values_list("pattern", flat=True)) == {
+        "GXA*",
+        "TYSON*",
+        "RPN*",
+        "SWQ*",
+    }

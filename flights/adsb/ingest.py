@@ -128,13 +128,14 @@ def import_traces(blobs: list[Blob], include_all: bool = False, params=None) -> 
             into.points.extend(trace.points)
             files[record.pk] = record
     airports = AirportIndex.from_database()
+    work = []
     for trace in merged.values():
         if not include_all and not watch.watches(trace):
             report.skipped_aircraft += 1
             continue
         report.aircraft += 1
-        found = detect(trace.points, airports, params)
-        _write(trace, found, watch.watched_id(trace), files, report)
+        work.append((trace, detect(trace.points, airports, params), watch.watched_id(trace)))
+    _write(work, files, report)
     return report
 
 
@@ -152,39 +153,60 @@ def _trace_file(blob: Blob, points: int) -> TraceFile:
     return record
 
 
-def _write(trace: Trace, found: list[FoundLeg], watched_id, files, report: Report) -> None:
-    codes = {e.airport.icao for leg in found for e in (leg.departure, leg.arrival) if e.airport}
-    airport_ids = dict(Airport.objects.filter(icao__in=codes).values_list("icao", "id"))
-    aircraft = _aircraft(trace)
+def _write(work, files, report: Report) -> None:
+    """All legs of the run in a few queries: known legs, aircraft, recorded legs and airports
+    are read once; new legs and candidates are inserted in bulk."""
+    codes = {
+        e.airport.icao
+        for _t, found, _w in work
+        for leg in found
+        for e in (leg.departure, leg.arrival)
+        if e.airport
+    }
+    airports = {a.icao: a for a in Airport.objects.filter(icao__in=codes)}
+    airport_ids = {icao: a.pk for icao, a in airports.items()}
+    countries = {a.pk: a.country_id for a in airports.values()}
+    icaos = [trace.icao24 for trace, _f, _w in work]
+    known = set()
+    for icao, first, joined in DetectedLeg.objects.filter(icao24__in=icaos).values_list(
+        "icao24", "first_seen", "continued_from"
+    ):
+        known.update({(icao, first), (icao, joined)})
+    planes = _aircraft([trace for trace, _f, _w in work])
     new: list[DetectedLeg] = []
     with transaction.atomic():
-        for leg in found:
-            detected = _detected(trace, leg, watched_id, files, airport_ids)
-            report.legs.append(_leg_json(trace, detected, leg))
-            seen = models.Q(first_seen=detected.first_seen) | models.Q(
-                continued_from=detected.first_seen
-            )
-            if DetectedLeg.objects.filter(seen, icao24=detected.icao24).exists():
-                continue  # read before: attached, offered or dismissed already
-            if _continue_earlier(detected):
-                continue
-            existing = _matching_leg(aircraft, detected)
-            detected.save()
-            if existing is not None:
-                attach(detected, existing)
-                report.attached += 1
-            else:
-                new.append(detected)
-        for chain in chains(new):
-            candidate = LegCandidate.objects.create(kind=guess_kind(chain))
-            DetectedLeg.objects.filter(pk__in=[d.pk for d in chain]).update(candidate=candidate)
-            report.candidates_created += 1
+        recorded = _recorded_legs(planes.values(), work)
+        for trace, found, watched_id in work:
+            plane = planes.get(trace.icao24)
+            for leg in found:
+                detected = _detected(trace, leg, watched_id, files, airport_ids)
+                report.legs.append(_leg_json(trace, detected, leg))
+                if (detected.icao24, detected.first_seen) in known:
+                    continue  # read before: attached, offered or dismissed already
+                if _continue_earlier(detected):
+                    continue
+                existing = _matching_leg(recorded.get(plane.pk, []) if plane else [], detected)
+                if existing is not None:
+                    detected.save()
+                    attach(detected, existing)
+                    report.attached += 1
+                else:
+                    new.append(detected)
+        groups = chains(new)
+        candidates = LegCandidate.objects.bulk_create(
+            [LegCandidate(kind=guess_kind(chain, countries)) for chain in groups]
+        )
+        for candidate, chain in zip(candidates, groups, strict=True):
+            for detected in chain:
+                detected.candidate = candidate
+        DetectedLeg.objects.bulk_create(new)
+        report.candidates_created += len(candidates)
 
 
 def _continue_earlier(detected: DetectedLeg) -> bool:
     """A leg that starts airborne continues one read earlier that ended airborne shortly
     before (a flight across midnight UTC whose day files were read in separate runs)."""
-    if detected.departure_evidence != NONE:
+    if detected.departure_evidence != NONE or detected.departure_airport_id is not None:
         return False
     earlier = (
         DetectedLeg.objects.filter(
@@ -215,12 +237,35 @@ def _continue_earlier(detected: DetectedLeg) -> bool:
     return True
 
 
-def _aircraft(trace: Trace) -> Aircraft | None:
-    if trace.registration:
-        found = Aircraft.objects.filter(registration=trace.registration).first()
-        if found:
-            return found
-    return Aircraft.objects.filter(icao24=trace.icao24).first()
+def _aircraft(traces: list[Trace]) -> dict[str, Aircraft]:
+    """The tracker's aircraft of each trace: by registration, else by address."""
+    regs = {t.registration for t in traces if t.registration}
+    found = Aircraft.objects.filter(
+        models.Q(registration__in=regs) | models.Q(icao24__in=[t.icao24 for t in traces])
+    )
+    by_reg = {a.registration: a for a in found}
+    by_hex = {a.icao24: a for a in found if a.icao24}
+    out = {}
+    for t in traces:
+        plane = by_reg.get(t.registration) or by_hex.get(t.icao24)
+        if plane:
+            out[t.icao24] = plane
+    return out
+
+
+def _recorded_legs(planes, work) -> dict[int, list[Leg]]:
+    """Recorded legs of these aircraft on the days the traces cover (one query)."""
+    moments = [q.t for trace, _f, _w in work for q in trace.points[:1] + trace.points[-1:]]
+    ids = [plane.pk for plane in planes]
+    if not ids or not moments:
+        return {}
+    first = _utc(min(moments)).date() - dt.timedelta(days=1)
+    last = _utc(max(moments)).date() + dt.timedelta(days=1)
+    out: dict[int, list[Leg]] = defaultdict(list)
+    legs = Leg.objects.filter(flight__aircraft_id__in=ids, date__range=(first, last))
+    for leg in legs.select_related("flight"):
+        out[leg.flight.aircraft_id].append(leg)
+    return out
 
 
 def _detected(trace, leg: FoundLeg, watched_id, files, airport_ids) -> DetectedLeg:
@@ -258,21 +303,25 @@ def _leg_json(trace: Trace, detected: DetectedLeg, leg: FoundLeg) -> dict:
     }
 
 
-def _matching_leg(aircraft: Aircraft | None, detected: DetectedLeg) -> Leg | None:
+def _matching_leg(recorded: list[Leg], detected: DetectedLeg) -> Leg | None:
     """The recorded leg this one is: same aircraft and airports, departure within 30 minutes
     (the date when the recorded leg has no time)."""
-    if aircraft is None or not (detected.departure_airport_id and detected.arrival_airport_id):
+    if not (detected.departure_airport_id and detected.arrival_airport_id):
         return None
-    legs = Leg.objects.filter(
-        flight__aircraft=aircraft,
-        departure_airport_id=detected.departure_airport_id,
-        arrival_airport_id=detected.arrival_airport_id,
-    )
     moment = detected.departure_time or detected.first_seen
-    timed = legs.filter(
-        departure_time__gte=moment - MATCH_WINDOW, departure_time__lte=moment + MATCH_WINDOW
-    ).first()
-    return timed or legs.filter(departure_time__isnull=True, date=moment.date()).first()
+    same = [
+        leg
+        for leg in recorded
+        if (leg.departure_airport_id, leg.arrival_airport_id)
+        == (detected.departure_airport_id, detected.arrival_airport_id)
+    ]
+    for leg in same:
+        if leg.departure_time and abs(leg.departure_time - moment) <= MATCH_WINDOW:
+            return leg
+    for leg in same:
+        if leg.departure_time is None and leg.date == moment.date():
+            return leg
+    return None
 
 
 def adsb_source(detected: DetectedLeg) -> Source:
@@ -323,11 +372,12 @@ def chains(legs: list[DetectedLeg]) -> list[list[DetectedLeg]]:
     return result
 
 
-def guess_kind(chain: list[DetectedLeg]) -> str:
+def guess_kind(chain: list[DetectedLeg], country: dict[int, str] | None = None) -> str:
     """From the airports' countries: leaving the US for abroad is a removal; within the US a
     domestic transfer; from abroad to another country abroad lateral; back to the US a return."""
-    ids = {i for d in chain for i in (d.departure_airport_id, d.arrival_airport_id) if i}
-    country = dict(Airport.objects.filter(pk__in=ids).values_list("id", "country_id"))
+    if country is None:
+        ids = {i for d in chain for i in (d.departure_airport_id, d.arrival_airport_id) if i}
+        country = dict(Airport.objects.filter(pk__in=ids).values_list("id", "country_id"))
     kinds = set()
     for d in chain:
         a, b = country.get(d.departure_airport_id), country.get(d.arrival_airport_id)

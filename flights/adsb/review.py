@@ -7,6 +7,7 @@ from django.utils.translation import gettext as _
 from flights.choices import Basis, FlightKind, ReviewStatus
 from flights.models import (
     Aircraft,
+    CallsignPattern,
     CandidateStatus,
     DetectedLeg,
     Flight,
@@ -171,3 +172,51 @@ def tracks_for_legs(leg_ids) -> dict[int, dict]:
     for detected in DetectedLeg.objects.filter(leg_id__in=leg_ids).select_related("trace_file"):
         out[detected.leg_id] = {"points": detected.track, "licence": detected.trace_file.licence}
     return out
+
+
+# Callsign prefixes of the charters that fly these missions (GlobalX, iAero/Swift, and the
+# ICE Air callsigns volunteers watch).
+CALLSIGN_PATTERNS = ["GXA*", "TYSON*", "RPN*", "SWQ*"]
+
+
+def seed_callsign_patterns() -> int:
+    created = 0
+    for pattern in CALLSIGN_PATTERNS:
+        _obj, new = CallsignPattern.objects.get_or_create(
+            pattern=pattern,
+            defaults={"reason": "ICE Air charter callsign", "source": "docs/adsb.md"},
+        )
+        created += new
+    return created
+
+
+def seed_from_csv(data: bytes, name: str) -> dict[str, int]:
+    """A list of watched aircraft: `ModeS` (or `icao`) and `Registration` columns."""
+    import csv
+    import io
+    import re
+
+    reader = csv.DictReader(io.StringIO(data.decode("utf-8-sig", errors="replace")))
+    fields = {f.strip().lower(): f for f in reader.fieldnames or []}
+    hex_col = fields.get("icao") or fields.get("modes")
+    reg_col = fields.get("registration")
+    if not (hex_col and reg_col):
+        raise ValueError(f"{name}: needs ModeS (or icao) and Registration columns")
+    counts = {"csv_aircraft": 0, "csv_conflicts": 0, "csv_rejected": 0}
+    for line, row in enumerate(reader, start=2):
+        icao = (row.get(hex_col) or "").strip().lower()
+        registration = (row.get(reg_col) or "").strip().upper()[:10]
+        if not re.fullmatch(r"[0-9a-f]{6}", icao) or not registration:
+            counts["csv_rejected"] += 1
+            continue
+        watched, created = WatchedAircraft.objects.get_or_create(
+            registration=registration,
+            defaults={"reason": f"listed in {name}"[:300], "source": f"{name}, line {line}"[:300]},
+        )
+        counts["csv_aircraft"] += created
+        holder = WatchedAddress.objects.filter(icao24=icao, valid_until__isnull=True).first()
+        if holder is None:
+            WatchedAddress.objects.create(watched=watched, icao24=icao)
+        elif holder.watched_id != watched.pk:
+            counts["csv_conflicts"] += 1
+    return counts
