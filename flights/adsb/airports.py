@@ -10,7 +10,8 @@ from dataclasses import dataclass
 EARTH_KM = 6371.0088
 FT_PER_NM_GLIDE = 318.0  # a 3° glide path loses about 318 ft per nautical mile
 KM_PER_NM = 1.852
-NO_IATA_PENALTY_KM = 2.0  # strips and heliports without an IATA code yield to real airports
+NO_IATA_PENALTY_KM = 2.0
+_CACHE: dict = {}  # strips and heliports without an IATA code yield to real airports
 
 
 @dataclass(frozen=True)
@@ -53,6 +54,16 @@ class AirportIndex:
         for site in sites:
             self.by_icao[site.icao] = site
             self.cells.setdefault((math.floor(site.lat), math.floor(site.lon)), []).append(site)
+
+    @classmethod
+    def cached(cls) -> "AirportIndex":
+        """The index, rebuilt only when the airport table changed size (reference loads)."""
+        from flights.models import Airport
+
+        count = Airport.objects.count()
+        if _CACHE.get("count") != count:
+            _CACHE["count"], _CACHE["index"] = count, cls.from_database()
+        return _CACHE["index"]
 
     @classmethod
     def from_database(cls) -> "AirportIndex":

@@ -110,14 +110,16 @@ def import_traces(blobs: list[Blob], include_all: bool = False, params=None) -> 
     report = Report(files=len(blobs))
     watch = Watch()
     merged: dict[str, Trace] = {}
-    files: dict[str, TraceFile] = {}
+    files: dict[int, TraceFile] = {}
+    parsed = []
     for blob in blobs:
         try:
-            traces = read_file(blob.data, blob.name)
+            parsed.append((blob, read_file(blob.data, blob.name)))
         except TraceError as error:
             report.errors.append(str(error))
-            continue
-        record = _trace_file(blob, sum(len(t.points) for t in traces))
+    records = _trace_files(parsed)
+    for (_blob, traces), record in zip(parsed, records, strict=True):
+        files[record.pk] = record
         for trace in traces:
             report.points += len(trace.points)
             for q in trace.points:
@@ -126,8 +128,7 @@ def import_traces(blobs: list[Blob], include_all: bool = False, params=None) -> 
             into.registration = into.registration or trace.registration
             into.callsign = trace.callsign or into.callsign
             into.points.extend(trace.points)
-            files[record.pk] = record
-    airports = AirportIndex.from_database()
+    airports = AirportIndex.cached()
     work = []
     for trace in merged.values():
         if not include_all and not watch.watches(trace):
@@ -139,18 +140,23 @@ def import_traces(blobs: list[Blob], include_all: bool = False, params=None) -> 
     return report
 
 
-def _trace_file(blob: Blob, points: int) -> TraceFile:
-    digest = hashlib.sha256(blob.data).hexdigest()
-    record, _ = TraceFile.objects.get_or_create(
-        sha256=digest,
-        defaults={
-            "name": blob.name[:300],
-            "url": blob.url,
-            "licence": blob.licence,
-            "points": points,
-        },
-    )
-    return record
+def _trace_files(parsed) -> list[TraceFile]:
+    """The TraceFile of each parsed file, in order: found by digest, else created (bulk)."""
+    digests = [hashlib.sha256(blob.data).hexdigest() for blob, _t in parsed]
+    known = {f.sha256: f for f in TraceFile.objects.filter(sha256__in=digests)}
+    missing = {}
+    for (blob, traces), digest in zip(parsed, digests, strict=True):
+        if digest not in known and digest not in missing:
+            missing[digest] = TraceFile(
+                sha256=digest,
+                name=blob.name[:300],
+                url=blob.url,
+                licence=blob.licence,
+                points=sum(len(t.points) for t in traces),
+            )
+    for record in TraceFile.objects.bulk_create(missing.values()):
+        known[record.sha256] = record
+    return [known[digest] for digest in digests]
 
 
 def _write(work, files, report: Report) -> None:
