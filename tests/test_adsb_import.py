@@ -269,16 +269,16 @@ def test_a_moderator_edits_and_dismisses_on_the_candidate_page(client, make_user
     assert leg.arrival_airport is None
     client.post(
         reverse("flights:candidate_edit", args=[candidate.pk]),
-        {f"leg-{leg.pk}-to": "MEX", "kind": "lateral"},
+        {f"leg-{leg.pk}-to": "\x00MEX", "kind": "lateral"},
     )
     leg.refresh_from_db()
     candidate.refresh_from_db()
     assert leg.arrival_airport.icao == "MMMX"
     assert (candidate.kind, candidate.kind_inferred) == ("lateral", False)
 
-    client.post(reverse("flights:candidate_dismiss", args=[candidate.pk]), {"reason": "test"})
+    client.post(reverse("flights:candidate_dismiss", args=[candidate.pk]), {"reason": "te\x00st"})
     candidate.refresh_from_db()
-    assert candidate.status == CandidateStatus.DISMISSED
+    assert (candidate.status, candidate.reason) == (CandidateStatus.DISMISSED, "test")
     again = client.post(reverse("flights:candidate_confirm", args=[candidate.pk]))
     assert again.status_code == 302 and Flight.objects.count() == 0
 

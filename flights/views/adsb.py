@@ -18,6 +18,11 @@ from flights.permissions import moderator_required
 from flights.views.imports import staff_required
 
 
+def _text(request, name: str, limit: int = 300) -> str:
+    """A posted value without NUL characters (PostgreSQL refuses them), at most `limit` long."""
+    return request.POST.get(name, "").replace("\x00", "").strip()[:limit]
+
+
 def _candidate(pk: int) -> LegCandidate:
     return get_object_or_404(LegCandidate, pk=pk)
 
@@ -53,7 +58,7 @@ def _done(request, pk: int, action):
 @require_POST
 def candidate_confirm(request, pk: int):
     def action(candidate):
-        flight = review.confirm(candidate, request.user, request.POST.get("reason", ""))
+        flight = review.confirm(candidate, request.user, _text(request, "reason"))
         return _("Candidate #%(pk)s confirmed as flight %(flight)s.") % {
             "pk": candidate.pk,
             "flight": flight.pk,
@@ -66,7 +71,7 @@ def candidate_confirm(request, pk: int):
 @require_POST
 def candidate_dismiss(request, pk: int):
     def action(candidate):
-        review.dismiss(candidate, request.user, request.POST.get("reason", ""))
+        review.dismiss(candidate, request.user, _text(request, "reason"))
         return _("Candidate #%(pk)s dismissed; its legs will not be offered again.") % {
             "pk": candidate.pk
         }
@@ -82,7 +87,7 @@ def candidate_edit(request, pk: int):
     for detected in candidate.legs.all():
         pair = []
         for end in ("from", "to"):
-            code = request.POST.get(f"leg-{detected.pk}-{end}", "").strip()[:8]
+            code = _text(request, f"leg-{detected.pk}-{end}", 8)
             airport = Airport.objects.by_code(code).first() if code else None
             if code and airport is None:
                 unknown.append(code)
@@ -94,7 +99,7 @@ def candidate_edit(request, pk: int):
         )
         return redirect("flights:candidate_review", pk=pk)
     try:
-        review.edit(candidate, request.POST.get("kind", candidate.kind), airports)
+        review.edit(candidate, _text(request, "kind", 12) or candidate.kind, airports)
     except review.CandidateError as error:
         messages.error(request, str(error))
     else:
@@ -133,7 +138,7 @@ def trace_upload(request):
         with open(folder / f"{n:04d}.trace", "wb") as out:
             for chunk in upload.chunks():
                 out.write(chunk)
-    licence = request.POST.get("licence", "")[:120]
+    licence = _text(request, "licence", 120)
     transaction.on_commit(lambda: tasks.import_traces.delay([str(folder)], licence))
     messages.success(
         request,
