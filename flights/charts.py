@@ -486,25 +486,55 @@ def removals_choropleth(countries: Iterable[Mapping]) -> go.Figure:
 
 
 def flight_map(legs: Iterable[Mapping]) -> go.Figure:
-    """One mission's legs in flying order. `legs`: {from: airport, to: airport, sequence}."""
+    """One mission's legs in flying order. `legs`: {from: airport, to: airport, sequence,
+    track?}; a leg with an ADS-B `track` ([[t, lat, lon, alt, gap-before], ...]) is drawn as
+    flown, its coverage gaps dashed, else as a great-circle arc."""
     legs = list(legs)
     fig = go.Figure()
     lats: list = []
     lons: list = []
+    flown: tuple[list, list] = ([], [])
+    gaps: tuple[list, list] = ([], [])
     for leg in legs:
+        if leg.get("track"):
+            _add_track(leg["track"], flown, gaps)
+            continue
         leg_lats, leg_lons = _arc(leg["from"], leg["to"], steps=24)
         lats.extend([*leg_lats, None])
         lons.extend([*leg_lons, None])
-    fig.add_trace(
-        go.Scattergeo(
-            lat=lats,
-            lon=lons,
-            mode="lines",
-            line={"width": 2, "color": ROUTE_COLOUR},
-            hoverinfo="skip",
-            name="Legs",
+    if lats:
+        fig.add_trace(
+            go.Scattergeo(
+                lat=lats,
+                lon=lons,
+                mode="lines",
+                line={"width": 2, "color": ROUTE_COLOUR},
+                hoverinfo="skip",
+                name="Legs",
+            )
         )
-    )
+    if flown[0]:
+        fig.add_trace(
+            go.Scattergeo(
+                lat=flown[0],
+                lon=flown[1],
+                mode="lines",
+                line={"width": 2, "color": ROUTE_COLOUR},
+                hoverinfo="skip",
+                name="Flown track (ADS-B)",
+            )
+        )
+    if gaps[0]:
+        fig.add_trace(
+            go.Scattergeo(
+                lat=gaps[0],
+                lon=gaps[1],
+                mode="lines",
+                line={"width": 2, "color": ROUTE_COLOUR, "dash": "dash"},
+                hoverinfo="skip",
+                name="No coverage",
+            )
+        )
     stops: dict[str, Mapping] = {}
     for leg in legs:
         stops.setdefault(leg["from"]["code"], leg["from"])
@@ -538,6 +568,22 @@ def flight_map(legs: Iterable[Mapping]) -> go.Figure:
         )
     )
     return _geo_layout(fig, height=420, fit=True)
+
+
+def _add_track(track, flown: tuple[list, list], gaps: tuple[list, list]) -> None:
+    """Solid pieces of the track into `flown`, the jumps across coverage gaps into `gaps`."""
+    previous = None
+    for _t, lat, lon, _alt, gap_before in track:
+        if gap_before and previous is not None:
+            flown[0].append(None)
+            flown[1].append(None)
+            gaps[0].extend([previous[0], lat, None])
+            gaps[1].extend([previous[1], lon, None])
+        flown[0].append(lat)
+        flown[1].append(lon)
+        previous = (lat, lon)
+    flown[0].append(None)
+    flown[1].append(None)
 
 
 _PLOTLY_CSS_RULES = re.compile(

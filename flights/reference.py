@@ -48,10 +48,22 @@ def load_airports() -> int:
             latitude=a["lat"],
             longitude=a["lon"],
             tz=a["tz"] or "",
+            elevation_ft=a.get("elevation"),
         )
         for icao, a in airportsdata.load("ICAO").items()
     ]
-    fields = ["iata", "lid", "name", "city", "region", "country", "latitude", "longitude", "tz"]
+    fields = [
+        "iata",
+        "lid",
+        "name",
+        "city",
+        "region",
+        "country",
+        "latitude",
+        "longitude",
+        "tz",
+        "elevation_ft",
+    ]
     with transaction.atomic():
         for start in range(0, len(rows), BATCH):
             Airport.objects.bulk_create(

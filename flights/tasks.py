@@ -107,6 +107,16 @@ def send_password_reset(user_id: int, domain: str, use_https: bool) -> bool:
     return send_reset_mail(user_id, domain, use_https)
 
 
+@shared_task(acks_late=True, time_limit=1800, soft_time_limit=1700)
+def import_traces(paths: list[str], licence: str = "") -> int:
+    """Read trace files (an upload saved to disk, or the scheduled feed folder); returns the
+    number of candidates created."""
+    from flights.adsb.ingest import blobs_from_paths
+    from flights.adsb.ingest import import_traces as read_traces
+
+    return read_traces(blobs_from_paths(paths, licence=licence)).candidates_created
+
+
 @shared_task(
     acks_late=True,
     reject_on_worker_lost=True,
@@ -118,3 +128,18 @@ def run_export(job_id: int) -> str:
     from flights.exports_async import write_export
 
     return write_export(job_id).status
+
+
+@shared_task(
+    acks_late=True,
+    autoretry_for=(OSError,),
+    retry_backoff=60,
+    max_retries=3,
+    time_limit=1800,
+    soft_time_limit=1700,
+)
+def poll_trace_feeds() -> int:
+    """The scheduled ADS-B feed (beat): the folders and URLs of settings.ADSB_FEEDS."""
+    from flights.adsb.feed import poll_feeds
+
+    return poll_feeds()

@@ -3,6 +3,7 @@ from django.urls import path
 from flights.api import views as api_views
 from flights.views import (
     accounts,
+    adsb,
     dashboard,
     directories,
     exports,
@@ -57,6 +58,13 @@ urlpatterns = [
     ),
     path("moderation/<int:pk>/duplicate/", sightings.sighting_duplicate, name="sighting_duplicate"),
     path("moderation/<int:pk>/reject/", sightings.sighting_reject, name="sighting_reject"),
+    # ADS-B candidates and the watch list (moderators)
+    path("moderation/adsb/<int:pk>/", adsb.candidate_review, name="candidate_review"),
+    path("moderation/adsb/<int:pk>/confirm/", adsb.candidate_confirm, name="candidate_confirm"),
+    path("moderation/adsb/<int:pk>/edit/", adsb.candidate_edit, name="candidate_edit"),
+    path("moderation/adsb/<int:pk>/dismiss/", adsb.candidate_dismiss, name="candidate_dismiss"),
+    path("moderation/watch-list/", adsb.watch_list, name="watch_list"),
+    path("moderation/traces/upload/", adsb.trace_upload, name="trace_upload"),
     # imports (staff)
     path("imports/", imports.import_list, name="imports"),
     path("imports/map/", imports.import_map, name="import_map"),

@@ -50,6 +50,13 @@ ACCESS: dict[str, str] = {
     "flights:sighting_create_flight": "moderator",
     "flights:sighting_duplicate": "moderator",
     "flights:sighting_reject": "moderator",
+    # ADS-B candidates and the watch list
+    "flights:candidate_review": "moderator",
+    "flights:candidate_confirm": "moderator",
+    "flights:candidate_edit": "moderator",
+    "flights:candidate_dismiss": "moderator",
+    "flights:watch_list": "moderator",
+    "flights:trace_upload": "staff",
     # imports (staff)
     "flights:imports": "staff",
     "flights:import_map": "staff",

@@ -322,6 +322,8 @@ CELERY_TASK_ROUTES = {
     "flights.tasks.fetch_feed": {"queue": "imports"},
     "flights.adsb.*": {"queue": "detection"},
     "flights.tasks.detect_*": {"queue": "detection"},
+    "flights.tasks.import_traces": {"queue": "detection"},
+    "flights.tasks.poll_trace_feeds": {"queue": "detection"},
     "flights.alerts.*": {"queue": "mail"},
     "flights.tasks.send_*": {"queue": "mail"},
 }
@@ -405,3 +407,14 @@ MIDDLEWARE.append("flights.filters.InvalidFiltersMiddleware")
 # must pass the client's address as REMOTE_ADDR (docs/api.md, "Throttling").
 API_ANON_RATE = env_int("API_ANON_RATE", 120, minimum=0)
 EXPORT_ASYNC_ROWS = env_int("EXPORT_ASYNC_ROWS", 500_000, minimum=1)
+
+# ADS-B traces (h11, docs/adsb.md): folders or URLs of trace files read every
+# ADSB_FEED_INTERVAL seconds by beat; empty: no scheduled feed.
+ADSB_FEEDS = env_list("ADSB_FEEDS", [])
+ADSB_FEED_LICENCE = env_str("ADSB_FEED_LICENCE", "ODbL 1.0 (adsb.lol)")
+ADSB_FEED_INTERVAL = env_int("ADSB_FEED_INTERVAL", 3600, minimum=60)
+if ADSB_FEEDS:
+    CELERY_BEAT_SCHEDULE["poll-trace-feeds"] = {
+        "task": "flights.tasks.poll_trace_feeds",
+        "schedule": float(ADSB_FEED_INTERVAL),
+    }

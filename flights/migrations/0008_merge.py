@@ -11,6 +11,7 @@ class Migration(migrations.Migration):
         ('flights', '0007_imports_real_files'),
         ('flights', '0007_reports_published_figures'),
         ('flights', '0007_rollups_tables'),
+        ('flights', '0007_adsb_watch_traces_candidates'),
     ]
 
     operations = [

@@ -1,5 +1,15 @@
 """The tracker's records. Split by area; import from `flights.models`."""
 
+from .adsb import (
+    CallsignPattern,
+    CandidateStatus,
+    Confidence,
+    DetectedLeg,
+    LegCandidate,
+    TraceFile,
+    WatchedAddress,
+    WatchedAircraft,
+)
 from .exports import ExportJob, ExportStatus
 from .imports import ImportFeed, ImportFormat, ImportProfile, ImportRun, ImportStatus, RejectedRow
 from .missions import (
@@ -30,6 +40,14 @@ from .versions import DataVersion
 __all__ = [
     "ExportJob",
     "ExportStatus",
+    "CallsignPattern",
+    "CandidateStatus",
+    "Confidence",
+    "DetectedLeg",
+    "LegCandidate",
+    "TraceFile",
+    "WatchedAddress",
+    "WatchedAircraft",
     "Aircraft",
     "AircraftType",
     "Airport",

@@ -35,6 +35,8 @@ class Airport(models.Model):
     latitude = models.FloatField()
     longitude = models.FloatField()
     tz = models.CharField("time zone", max_length=64, blank=True)
+    # ADS-B leg detection (docs/adsb.md) measures height above the airport with it.
+    elevation_ft = models.FloatField("elevation (ft)", null=True, blank=True)
 
     objects = AirportQuerySet.as_manager()
 

@@ -20,6 +20,7 @@ from django.utils.translation import gettext
 from django.views.decorators.http import require_safe
 
 from flights import aggregates, charts, synthetic
+from flights.adsb.review import tracks_for_legs
 from flights.cache import cached
 from flights.filters import FlightFilterForm, page_filters
 from flights.models import Aircraft, Airport, Country, Flight
@@ -361,9 +362,11 @@ def flight_detail(request, pk: int):
         }
 
     map_chart = None
+    # ADS-B tracks (flights/adsb): drawn as flown; their licences are shown under the map.
+    tracks = tracks_for_legs([leg.pk for leg in legs])
     if legs:
         map_chart = chart_json(
-            "flight",
+            "flight-track" if tracks else "flight",
             flight.pk,
             lambda: charts.flight_map(
                 [
@@ -371,6 +374,7 @@ def flight_detail(request, pk: int):
                         "from": point(leg.departure_airport, leg.departure_basis),
                         "to": point(leg.arrival_airport, leg.arrival_basis),
                         "sequence": leg.sequence,
+                        "track": tracks.get(leg.pk, {}).get("points"),
                     }
                     for leg in legs
                 ]
@@ -387,6 +391,7 @@ def flight_detail(request, pk: int):
             "sources": sources,
             "history": history,
             "map_chart": map_chart,
+            "track_licences": sorted({t["licence"] for t in tracks.values() if t["licence"]}),
         },
     )
 

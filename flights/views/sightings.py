@@ -11,6 +11,7 @@ from django.urls import reverse
 from django.views.decorators.http import require_http_methods, require_POST, require_safe
 
 from flights import services
+from flights.adsb.review import pending_candidates
 from flights.forms import (
     AttachForm,
     CreateFlightForm,
@@ -165,7 +166,12 @@ def moderation_queue(request):
     return render(
         request,
         "flights/sightings/queue.html",
-        {"page": page, "rows": rows, "pending_count": page.paginator.count},
+        {
+            "page": page,
+            "rows": rows,
+            "pending_count": page.paginator.count,
+            "candidates": list(pending_candidates()[:QUEUE_PAGE_SIZE]),
+        },
     )
 
 
