@@ -65,7 +65,7 @@ def test_the_sample_stores_9_legs_in_3_flights_with_1_duplicate_and_5_rejected_r
     assert result["objects"]["legs"] == {"created": 9, "updated": 0, "unchanged": 0}
     routes = {f.external_ref: (f.route, f.leg_count) for f in Flight.objects.all()}
     assert routes == {
-        "flightlog:2024-03-30-SHE": ("IWA → ELP → ANC → SHE → ICN", 4),
+        "flightlog:2024-03-30-SHE": ("KIWA → ELP → ANC → SHE → ICN", 4),
         "flightlog-chain:reg:N278GX|2025-05-06|KAEX|KHRL|13:02": ("AEX → HRL → GUA → HRL", 3),
         "flightlog-chain:reg:N660CP|2025-05-07|KMSP|KOMA|09:15": ("MSP → OMA → AEX", 2),
     }

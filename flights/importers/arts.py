@@ -378,7 +378,8 @@ class ArtsImporter(Importer):
     def merge_part(self, state) -> None:
         """Add a later part of the file: the same as reading its rows after ours."""
         missions, conflicts, inferred, corrected = state
-        self._merge_notes(inferred, corrected)
+        if not self.pass_number:  # later passes' readers fork with the first pass's counts
+            self._merge_notes(inferred, corrected)
         for mid, theirs in missions.items():
             mine = self.missions.get(mid)
             if mine is None:
