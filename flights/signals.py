@@ -1,9 +1,10 @@
 """Invalidate cached aggregates whenever a record that feeds them changes."""
 
 from django.db import transaction
-from django.db.models.signals import m2m_changed, post_delete, post_save
+from django.db.models.signals import m2m_changed, post_delete, post_init, post_save
 from django.dispatch import receiver
 
+from flights import alerts
 from flights.cache import bump_data_version
 from flights.models import Flight, FlightSource, Leg, PassengerSegment, TimelineEvent
 
@@ -21,3 +22,26 @@ from flights.models import Flight, FlightSource, Leg, PassengerSegment, Timeline
 def data_changed(**kwargs) -> None:
     # After commit, so a reader never caches the old state under the new version.
     transaction.on_commit(bump_data_version)
+
+
+# --- Alerts (flights/alerts): a flight whose status changed or that gained a source is looked at
+# again after commit; the confidence rule there decides whether anyone is told.
+
+
+@receiver(post_init, sender=Flight)
+def remember_status(instance: Flight, **kwargs) -> None:
+    # __dict__, not the attribute: a deferred status must not cost a query per loaded flight.
+    instance._status_at_load = instance.__dict__.get("status")
+
+
+@receiver(post_save, sender=Flight)
+def flight_status_changed(instance: Flight, created: bool, **kwargs) -> None:
+    if created or instance.status != getattr(instance, "_status_at_load", None):
+        instance._status_at_load = instance.status
+        alerts.flight_changed(instance.pk)
+
+
+@receiver(post_save, sender=FlightSource)
+def flight_source_added(instance: FlightSource, created: bool, **kwargs) -> None:
+    if created:
+        alerts.flight_changed(instance.flight_id)

@@ -1,5 +1,13 @@
 """The tracker's records. Split by area; import from `flights.models`."""
 
+from .alerts import (
+    Channel,
+    Delivery,
+    DeliveryKind,
+    DeliveryStatus,
+    Frequency,
+    Subscription,
+)
 from .imports import ImportFeed, ImportFormat, ImportRun, ImportStatus, RejectedRow
 from .missions import (
     CitizenshipCount,
@@ -27,11 +35,16 @@ __all__ = [
     "Aircraft",
     "AircraftType",
     "Airport",
+    "Channel",
     "CitizenshipCount",
     "Country",
+    "Delivery",
+    "DeliveryKind",
+    "DeliveryStatus",
     "Flight",
     "FlightChange",
     "FlightSource",
+    "Frequency",
     "ImportFeed",
     "ImportFormat",
     "ImportRun",
@@ -49,5 +62,6 @@ __all__ = [
     "SightingPhoto",
     "SightingStatus",
     "Source",
+    "Subscription",
     "TimelineEvent",
 ]
