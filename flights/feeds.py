@@ -8,11 +8,13 @@ Synthetic (generated demo) flights are left out unless the filter asks for them.
 
 import hashlib
 
+from django.conf import settings
 from django.contrib.syndication.views import Feed
 from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404
 from django.urls import reverse
 from django.utils.feedgenerator import Atom1Feed
+from django.utils.html import escape
 from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 from django.views.decorators.http import condition
@@ -44,8 +46,7 @@ def describe(flight: Flight) -> dict[str, str]:
         _("Kind"): flight.get_kind_display(),
         _("Review status"): flight.get_status_display(),
         _("Sources"): "; ".join(
-            f"{s.get_kind_display()}: {s.title}" + (f" <{s.url}>" if s.url else "")
-            for s in sources
+            f"{s.get_kind_display()}: {s.title}" + (f" ({s.url})" if s.url else "") for s in sources
         )
         or _("none recorded"),
     }
@@ -93,6 +94,10 @@ class FlightFeed(Feed):
     def feed_guid(self, obj) -> str:
         return self.link(obj)
 
+    def author_name(self, obj) -> str:
+        # RFC 4287 wants an author on the feed (or on every entry).
+        return settings.SITE_NAME
+
     def subtitle(self, obj) -> str:
         return _("Newest first; every entry lists its sources.")
 
@@ -107,10 +112,13 @@ class FlightFeed(Feed):
         )
 
     def item_title(self, item: Flight) -> str:
-        return f"{item.date:%Y-%m-%d} {item.route or _('route unknown')} · {item.get_status_display()}"
+        return (
+            f"{item.date:%Y-%m-%d} {item.route or _('route unknown')} · {item.get_status_display()}"
+        )
 
     def item_description(self, item: Flight) -> str:
-        return "\n".join(f"{label}: {value}" for label, value in describe(item).items())
+        # Atom summaries are HTML: every value is escaped (titles and URLs come from imports).
+        return "<br>".join(escape(f"{label}: {value}") for label, value in describe(item).items())
 
     def item_link(self, item: Flight) -> str:
         return item.get_absolute_url()
@@ -128,7 +136,6 @@ class FlightFeed(Feed):
 
     def item_categories(self, item: Flight) -> list[str]:
         return [item.get_kind_display(), item.get_status_display()]
-
 
 
 class AirportFeed(FlightFeed):

@@ -1,4 +1,4 @@
-""""First" events: what a flight is the first of, within the tracker's real records.
+""" "First" events: what a flight is the first of, within the tracker's real records.
 
 - the first removal flight to its destination country in 12 months,
 - the first flight of its aircraft,

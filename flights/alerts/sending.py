@@ -118,9 +118,7 @@ def flight_payload(flight: Flight, delivery: Delivery) -> dict:
             "operator": flight.operator.name if flight.operator_id else None,
             "kind": flight.kind,
             "status": flight.status,
-            "sources": [
-                {"kind": s.kind, "title": s.title, "url": s.url or None} for s in sources
-            ],
+            "sources": [{"kind": s.kind, "title": s.title, "url": s.url or None} for s in sources],
         },
     }
 
