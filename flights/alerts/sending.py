@@ -25,6 +25,7 @@ from django.urls import reverse
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
+from flights.alerts.dispatch import under_rate_limits
 from flights.alerts.firsts import describe_first
 from flights.feeds import describe
 from flights.models import (
@@ -236,6 +237,8 @@ def send_deliveries(subscription_id: int, ids: list[int] | None = None) -> int:
         deliveries = _locked_pending(subscription, ids)
         if not deliveries:
             return 0
+        if ids is not None and not under_rate_limits(subscription):
+            return 0  # over a limit: it waits for the digest run
         now = timezone.now()
         try:
             _send(subscription, deliveries)
