@@ -131,7 +131,7 @@ def flights_over_time(
             go.Bar(
                 x=xs,
                 y=ys,
-                name=KIND_LABELS[kind],
+                name=str(KIND_LABELS[kind]),  # lazy: in the reader's language
                 marker_color=KIND_COLOURS[kind],
                 hovertemplate=f"%{{x|{'%d %b %Y' if bucket == 'week' else '%b %Y'}}}: "
                 f"%{{y}} {KIND_LABELS[kind].lower()}<extra></extra>",
