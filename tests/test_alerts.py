@@ -389,3 +389,23 @@ def test_a_new_aircraft_and_a_new_departure_airport_are_firsts(on_commit):
         f"aircraft:{delivery.flight.aircraft.registration}",
         "airport:BFI",
     ]
+
+
+def test_a_spanish_subscriber_gets_spanish_messages_and_links(on_commit, settings):
+    settings.SITE_URL = "https://tracker.example.org"
+    subscription = subscribe(language="es")
+    with on_commit():
+        make_flight(("KAEX", "MGGT"), date=TODAY, status="confirmed")
+    [message] = mail.outbox
+    assert "Estado de revisión: Confirmado" in message.body
+    assert "Tipo: Deportación" in message.body
+    unsubscribe = f"https://tracker.example.org/es/alerts/unsubscribe/{subscription.token}/"
+    assert message.extra_headers["List-Unsubscribe"] == f"<{unsubscribe}>"
+
+
+def test_the_language_switch_keeps_the_page_and_its_filters(client, db):
+    html = client.get("/flights/?kind=removal").content.decode()
+    assert '<a href="/es/flights/?kind=removal" hreflang="es" lang="es" class="language">' in html
+    spanish = client.get("/es/flights/?kind=removal").content.decode()
+    assert '<html lang="es">' in spanish
+    assert '<a href="/flights/?kind=removal" hreflang="en" lang="en"' in spanish
