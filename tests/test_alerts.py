@@ -409,3 +409,22 @@ def test_the_language_switch_keeps_the_page_and_its_filters(client, db):
     spanish = client.get("/es/flights/?kind=removal").content.decode()
     assert '<html lang="es">' in spanish
     assert '<a href="/flights/?kind=removal" hreflang="en" lang="en"' in spanish
+
+
+def test_the_admin_shows_what_was_sent_but_never_the_address(client, on_commit):
+    from django.contrib.auth.models import User
+
+    subscription = subscribe(email="secret.reader@example.org")
+    with on_commit():
+        make_flight(("KAEX", "MGGT"), date=TODAY, status="confirmed")
+    client.force_login(User.objects.create_superuser("root", "root@example.org", None))
+    pages = [
+        reverse("admin:flights_subscription_changelist"),
+        reverse("admin:flights_subscription_change", args=[subscription.pk]),
+        reverse("admin:flights_delivery_changelist"),
+    ]
+    for url in pages:
+        response = client.get(url)
+        assert response.status_code == 200
+        assert "secret.reader@example.org" not in response.content.decode()
+    assert "s…@example.org" in client.get(pages[0]).content.decode()

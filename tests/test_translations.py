@@ -111,3 +111,35 @@ def test_country_names_follow_the_language():
             Context({"code": "MX"})
         )
     assert html == "México"
+
+
+@pytest.mark.django_db
+@pytest.mark.usefixtures("reference_data")
+def test_every_public_page_answers_in_spanish_under_es(client):
+    from django.urls import reverse
+    from django.utils import translation
+
+    from tests.factories import make_aircraft, make_flight
+
+    flight = make_flight(("KAEX", "MGGT"), aircraft=make_aircraft("N555ES"))
+    pages = [
+        ("flights:home", []),
+        ("flights:dashboard", []),
+        ("flights:route_map", []),
+        ("flights:flight_list", []),
+        ("flights:flight_detail", [flight.pk]),
+        ("flights:airport_detail", ["KAEX"]),
+        ("flights:aircraft_detail", ["N555ES"]),
+        ("flights:country_detail", ["GT"]),
+        ("flights:alert_subscribe", []),
+        ("login", []),
+        ("password_reset", []),
+    ]
+    for name, args in pages:
+        with translation.override("es"):
+            url = reverse(name, args=args)
+        assert url.startswith("/es/")
+        response = client.get(url)
+        assert response.status_code == 200, url
+        assert response["Content-Language"] == "es"
+        assert '<html lang="es">' in response.content.decode()

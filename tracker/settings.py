@@ -316,6 +316,14 @@ DEFAULT_FROM_EMAIL = env_str("DEFAULT_FROM_EMAIL", "tracker@localhost")
 SITE_URL = env_url("SITE_URL", "http://127.0.0.1:8000", schemes=("http", "https")).rstrip("/")
 # What a flight needs before anyone is told: any of "confirmed", "two_sources", "detection".
 ALERT_CONFIDENCE_RULE = env_list("ALERT_CONFIDENCE_RULE", ["confirmed", "two_sources", "detection"])
+if (
+    set(ALERT_CONFIDENCE_RULE) - {"confirmed", "two_sources", "detection"}
+    or not ALERT_CONFIDENCE_RULE
+):
+    raise ImproperlyConfigured(
+        f"ALERT_CONFIDENCE_RULE={','.join(ALERT_CONFIDENCE_RULE)!r}: use one or more of "
+        "confirmed, two_sources, detection"
+    )
 ALERT_DETECTION_MIN_CONFIDENCE = env_int("ALERT_DETECTION_MIN_CONFIDENCE_PCT", 90, minimum=1)
 # Flights older than this never alert (an import of last year's log is not news).
 ALERT_MAX_AGE_DAYS = env_int("ALERT_MAX_AGE_DAYS", 14, minimum=1)

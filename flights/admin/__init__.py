@@ -1,3 +1,3 @@
 """Django admin, one module per area."""
 
-from . import imports, records, sightings  # noqa: F401
+from . import alerts, imports, records, sightings  # noqa: F401

@@ -207,7 +207,7 @@ def _send(subscription: Subscription, deliveries: list[Delivery]) -> None:
         return
     try:
         alert_email(subscription, deliveries).send()
-    except (OSError, Exception) as exc:  # noqa: BLE001 - smtplib raises many kinds
+    except Exception as exc:  # noqa: BLE001 - smtplib and sockets raise many kinds
         raise SendFailed(f"{type(exc).__name__}: {exc}"[:300]) from None
 
 
