@@ -95,3 +95,8 @@ def test_a_volunteer_uses_the_sighting_form_in_spanish(page, records):
     assert_spanish(page, "Mis avistamientos", "Pendiente de revisión")
     page.goto(f"/es/sightings/{records['sighting'].pk}/")
     assert_spanish(page, f"Avistamiento n.º {records['sighting'].pk}", "Qué se vio", "Salida")
+    page.goto("/es/accounts/password_change/")
+    assert_spanish(page, "Cambiar contraseña")
+    page.click("header form button")  # log out: back to the Spanish home page
+    page.wait_for_url(re.compile(r".*/es/$"))
+    assert_spanish(page, "Vuelos recientes", "Iniciar sesión")

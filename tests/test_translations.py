@@ -143,3 +143,7 @@ def test_every_public_page_answers_in_spanish_under_es(client):
         assert response.status_code == 200, url
         assert response["Content-Language"] == "es"
         assert '<html lang="es">' in response.content.decode()
+    # A broken invitation link answers 410 Gone, in Spanish too.
+    response = client.get("/es/accounts/invite/not-a-token/")
+    assert response.status_code == 410
+    assert "Este enlace de invitación no funciona" in response.content.decode()

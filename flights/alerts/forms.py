@@ -8,6 +8,7 @@ from django import forms
 from django.conf import settings
 from django.http import QueryDict
 from django.urls import Resolver404, resolve
+from django.utils import translation
 from django.utils.http import urlencode
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
@@ -32,11 +33,14 @@ def query_from_url(url: str) -> list[tuple[str, str]]:
     """The filters of a page URL (any language), or ValidationError naming what is wrong."""
     parts = urlsplit(url.strip())
     path = parts.path or "/"
-    for code, _name in settings.LANGUAGES:
-        if path.startswith(f"/{code}/"):
-            path = path[len(code) + 1 :]
+    # The URL's own language decides how its path resolves (/es/... or unprefixed English).
+    language = next(
+        (code for code, _name in settings.LANGUAGES if path.startswith(f"/{code}/")),
+        settings.LANGUAGE_CODE,
+    )
     try:
-        match = resolve(path)
+        with translation.override(language):
+            match = resolve(path)
     except Resolver404:
         raise forms.ValidationError(
             _("“%(url)s” is not a page of this site.") % {"url": url}
