@@ -8,7 +8,7 @@ STAMP := $(VENV)/.installed
 TEST_DATABASE_URL ?= postgres://postgres@127.0.0.1:5432/tracker
 TEST_REDIS_URL ?= redis://127.0.0.1:6379/1
 
-.PHONY: demo install db test test-fast lint format worker beat admin clean
+.PHONY: demo install db test test-fast lint format worker beat admin clean messages
 
 $(STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -16,7 +16,9 @@ $(STAMP): pyproject.toml
 	$(BIN)/python -m pip install --quiet -e '.[dev]'
 	touch $(STAMP)
 
+# The translations are compiled at every install (Babel, no system gettext needed).
 install: $(STAMP)
+	$(BIN)/python manage.py compile_translations
 
 db: install
 	$(BIN)/python manage.py migrate --noinput
@@ -37,6 +39,14 @@ test: install
 test-fast: install
 	DATABASE_URL=$(TEST_DATABASE_URL) REDIS_URL=$(TEST_REDIS_URL) CELERY_BROKER_URL=$(TEST_REDIS_URL) \
 		$(BIN)/python -m pytest -m "not browser and not celery_worker and not slow" $(PYTEST_ARGS)
+
+# Extract every marked string into locale/<lang>/LC_MESSAGES/django.po, then compile. Extraction
+# needs GNU gettext's xgettext; installed from Debian when missing.
+messages: install
+	command -v xgettext >/dev/null || (apt-get update -qq && apt-get install -y -qq gettext)
+	$(BIN)/python manage.py makemessages --all --no-obsolete --no-location --ignore=.venv \
+		--ignore=test-artifacts --ignore=staticfiles --ignore=media --extension=html,txt,py
+	$(BIN)/python manage.py compile_translations
 
 lint: install
 	$(BIN)/ruff check .

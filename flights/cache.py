@@ -22,6 +22,7 @@ from django.core.cache.backends.locmem import LocMemCache
 from django.db import DatabaseError
 from django.http import QueryDict
 from django.utils.http import urlencode
+from django.utils.translation import get_language
 
 log = logging.getLogger(__name__)
 VERSION_KEY = "flights:data-version"
@@ -89,7 +90,8 @@ def cached(name: str, params: Any, compute: Callable[[], Any], timeout: int | No
     if version == "nocache":
         return compute()
     digest = hashlib.sha1(repr(params).encode(), usedforsecurity=False).hexdigest()
-    key = f"flights:{name}:{version}:{digest}"
+    # Per language: charts and labels are cached in the words of the page that built them.
+    key = f"flights:{name}:{version}:{get_language() or ''}:{digest}"
     try:
         value = cache.get(key)
     except Exception:  # noqa: BLE001

@@ -191,7 +191,7 @@ def flights_over_time(
             go.Bar(
                 x=xs,
                 y=ys,
-                name=KIND_LABELS[kind],
+                name=str(KIND_LABELS[kind]),  # lazy: in the reader's language
                 marker_color=KIND_COLOURS[kind],
                 width=[BAR_WIDTH_MS[bucket]] * len(xs),
                 hovertemplate=f"%{{x|{'%d %b %Y' if bucket == 'week' else '%b %Y'}}}: "

@@ -11,6 +11,8 @@ from django.contrib.auth.forms import UserCreationForm
 from django.core.exceptions import ValidationError
 from django.template.defaultfilters import filesizeformat
 from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from flights.dates import window_error
 from flights.images import validate_and_strip
@@ -77,7 +79,7 @@ class PhotosField(forms.FileField):
             cleaned.append(clean)
             pixels_left -= clean.pixels
         if len(files) > settings.SIGHTING_MAX_PHOTOS:
-            errors.append(f"Attach at most {settings.SIGHTING_MAX_PHOTOS} photos.")
+            errors.append(_("Attach at most %(n)s photos.") % {"n": settings.SIGHTING_MAX_PHOTOS})
         if errors:
             raise ValidationError(errors)
         return cleaned
@@ -87,15 +89,15 @@ class SightingForm(forms.ModelForm):
     """What a volunteer saw. Times are typed in the airport's local time and stored in UTC."""
 
     when = forms.DateTimeField(
-        label="When (local time at the airport)",
+        label=gettext_lazy("When (local time at the airport)"),
         input_formats=["%Y-%m-%dT%H:%M", "%Y-%m-%dT%H:%M:%S", "%Y-%m-%d %H:%M"],
         widget=forms.DateTimeInput(attrs={"type": "datetime-local"}, format="%Y-%m-%dT%H:%M"),
-        help_text="As shown on a clock at the airport. Cannot be in the future.",
+        help_text=gettext_lazy("As shown on a clock at the airport. Cannot be in the future."),
     )
     airport_code = forms.CharField(
-        label="Airport",
+        label=gettext_lazy("Airport"),
         max_length=120,
-        help_text="Code (AEX or KAEX), name or city; pick from the suggestions.",
+        help_text=gettext_lazy("Code (AEX or KAEX), name or city; pick from the suggestions."),
         widget=forms.TextInput(
             attrs={
                 "list": "airport-suggestions",
@@ -107,7 +109,10 @@ class SightingForm(forms.ModelForm):
     )
     photos = PhotosField(
         required=False,
-        help_text="JPEG or PNG, at most {} each. Location and camera data are removed.",
+        label=gettext_lazy("Photos"),
+        help_text=gettext_lazy(
+            "JPEG or PNG, at most %(size)s each. Location and camera data are removed."
+        ),
     )
 
     class Meta:
@@ -142,22 +147,38 @@ class SightingForm(forms.ModelForm):
             "notes": forms.Textarea(attrs={"rows": 4}),
         }
         help_texts = {
-            "people_count": "If you counted exactly. Otherwise give a range below.",
-            "link": "A flight-tracking page for this aircraft or flight.",
+            "people_count": gettext_lazy("If you counted exactly. Otherwise give a range below."),
+            "link": gettext_lazy("A flight-tracking page for this aircraft or flight."),
+        }
+        # The model's field names, in the reader's language (i18n area).
+        labels = {
+            "event": gettext_lazy("What was seen"),
+            "registration": gettext_lazy("Registration"),
+            "callsign": gettext_lazy("Callsign"),
+            "aircraft_type": gettext_lazy("Aircraft type"),
+            "operator_text": gettext_lazy("Operator or livery"),
+            "people_direction": gettext_lazy("People seen"),
+            "people_count": gettext_lazy("People (exact count)"),
+            "people_min": gettext_lazy("People, at least"),
+            "people_max": gettext_lazy("People, at most"),
+            "people_method": gettext_lazy("How the people were counted"),
+            "vehicles": gettext_lazy("Vehicles counted"),
+            "link": gettext_lazy("Link (flight-tracking page)"),
+            "notes": gettext_lazy("Notes"),
         }
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["photos"].help_text = self.fields["photos"].help_text.format(
-            filesizeformat(settings.PHOTO_MAX_UPLOAD_BYTES)
-        )
+        self.fields["photos"].help_text = self.fields["photos"].help_text % {
+            "size": filesizeformat(settings.PHOTO_MAX_UPLOAD_BYTES)
+        }
         self.fields["aircraft_type"].queryset = AircraftType.objects.order_by("designator")
-        self.fields["aircraft_type"].empty_label = "Not sure"
+        self.fields["aircraft_type"].empty_label = _("Not sure")
         self.fields["event"].choices = [
             c for c in self.fields["event"].choices if c[0]
         ]  # radio buttons need no empty choice
-        self.fields["people_direction"].choices = [("", "Not said"), *PeopleDirection.choices]
-        self.fields["people_method"].choices = [("", "Choose how"), *PeopleMethod.choices]
+        self.fields["people_direction"].choices = [("", _("Not said")), *PeopleDirection.choices]
+        self.fields["people_method"].choices = [("", _("Choose how")), *PeopleMethod.choices]
         self.airport: Airport | None = None
 
     def clean_airport_code(self) -> str:
@@ -165,8 +186,11 @@ class SightingForm(forms.ModelForm):
         self.airport = airport_from_text(text)
         if self.airport is None:
             raise ValidationError(
-                f'Unknown airport "{text.strip()}". Type its code (e.g. AEX or KAEX), '
-                "or its name or city and pick from the suggestions."
+                _(
+                    'Unknown airport "%(text)s". Type its code (e.g. AEX or KAEX), '
+                    "or its name or city and pick from the suggestions."
+                )
+                % {"text": text.strip()}
             )
         return text
 
@@ -174,8 +198,11 @@ class SightingForm(forms.ModelForm):
         value = normalise_registration(self.cleaned_data.get("registration", ""))
         if value and not REGISTRATION_RE.match(value):
             raise ValidationError(
-                f'"{value}" does not look like a registration: letters and digits with an '
-                "optional dash, such as N278GX or XA-ABC."
+                _(
+                    '"%(value)s" does not look like a registration: letters and digits with an '
+                    "optional dash, such as N278GX or XA-ABC."
+                )
+                % {"value": value}
             )
         return value
 
@@ -183,8 +210,11 @@ class SightingForm(forms.ModelForm):
         value = normalise_callsign(self.cleaned_data.get("callsign", ""))
         if value and not CALLSIGN_RE.match(value):
             raise ValidationError(
-                f'"{value}" does not look like a callsign: 2 to 8 letters and digits, such as '
-                "GXA6051 or N278GX."
+                _(
+                    '"%(value)s" does not look like a callsign: 2 to 8 letters and digits, such as '
+                    "GXA6051 or N278GX."
+                )
+                % {"value": value}
             )
         return value
 
@@ -196,7 +226,7 @@ class SightingForm(forms.ModelForm):
             and "registration" not in self.errors
             and "callsign" not in self.errors
         ):
-            self.add_error("registration", "Give the registration, the callsign, or both.")
+            self.add_error("registration", _("Give the registration, the callsign, or both."))
         self._clean_when(data)
         self._clean_people(data)
         return data
@@ -231,8 +261,11 @@ class SightingForm(forms.ModelForm):
             local_now = now.astimezone(zone)
             self.add_error(
                 "when",
-                f"This time is in the future: it is now {local_now:%Y-%m-%d %H:%M} at "
-                f"{self.airport.code}. Enter when you saw the aircraft, in local time there.",
+                _(
+                    "This time is in the future: it is now %(now)s at %(airport)s. Enter when "
+                    "you saw the aircraft, in local time there."
+                )
+                % {"now": f"{local_now:%Y-%m-%d %H:%M}", "airport": self.airport.code},
             )
             return
         data["seen_at"] = seen_at
@@ -241,11 +274,15 @@ class SightingForm(forms.ModelForm):
         count, low, high = data.get("people_count"), data.get("people_min"), data.get("people_max")
         given = any(value is not None for value in (count, low, high))
         if count is not None and (low is not None or high is not None):
-            self.add_error("people_count", "Give an exact count or a range, not both.")
+            self.add_error("people_count", _("Give an exact count or a range, not both."))
         if low is not None and high is not None and low > high:
-            self.add_error("people_max", f"The upper figure ({high}) is below the lower ({low}).")
+            self.add_error(
+                "people_max",
+                _("The upper figure (%(high)s) is below the lower (%(low)s).")
+                % {"high": high, "low": low},
+            )
         if given and not data.get("people_method"):
-            self.add_error("people_method", "Say how you counted the people.")
+            self.add_error("people_method", _("Say how you counted the people."))
         if (
             count is not None
             and data.get("people_method")

@@ -1,9 +1,11 @@
 from django.urls import path
 
+from flights import feeds
 from flights.api import views as api_views
 from flights.views import (
     accounts,
     adsb,
+    alerts,
     dashboard,
     directories,
     exports,
@@ -93,4 +95,15 @@ urlpatterns = [
     path("api/v1/airports/<str:code>/", api_views.airport_detail, name="api_airport"),
     path("api/v1/countries/", api_views.country_list, name="api_countries"),
     path("api/v1/operators/", api_views.operator_list, name="api_operators"),
+    # feeds and alerts (Atom of every flight list; subscriptions by e-mail and webhook)
+    path("flights/feed.atom", feeds.flight_feed, name="flight_feed"),
+    path("airports/<str:code>/feed.atom", feeds.airport_feed, name="airport_feed"),
+    path("countries/<str:code>/feed.atom", feeds.country_feed, name="country_feed"),
+    path("aircraft/<str:registration>/feed.atom", feeds.aircraft_feed, name="aircraft_feed"),
+    path("operators/<int:pk>/feed.atom", feeds.operator_feed, name="operator_feed"),
+    path("alerts/subscribe/", alerts.alert_subscribe, name="alert_subscribe"),
+    path("alerts/confirm/<str:token>/", alerts.alert_confirm, name="alert_confirm"),
+    path("alerts/unsubscribe/<str:token>/", alerts.alert_unsubscribe, name="alert_unsubscribe"),
+    path("alerts/webhooks/", alerts.webhooks, name="webhooks"),
+    path("alerts/webhooks/<int:pk>/delete/", alerts.webhook_delete, name="webhook_delete"),
 ]

@@ -93,4 +93,15 @@ ACCESS: dict[str, str] = {
     "flights:api_airport": "public",
     "flights:api_countries": "public",
     "flights:api_operators": "public",
+    # feeds and alerts (public feeds; subscriptions by e-mail token; webhooks for volunteers)
+    "flights:flight_feed": "public",
+    "flights:airport_feed": "public",
+    "flights:country_feed": "public",
+    "flights:aircraft_feed": "public",
+    "flights:operator_feed": "public",
+    "flights:alert_subscribe": "public",
+    "flights:alert_confirm": "public",  # needs the secret token of the subscription
+    "flights:alert_unsubscribe": "public",  # likewise
+    "flights:webhooks": "volunteer",
+    "flights:webhook_delete": "volunteer",  # the owner's own webhooks only; others get 404
 }

@@ -84,6 +84,17 @@ def role_users(make_user):
 
 
 @pytest.fixture(autouse=True)
+def _english_by_default():
+    """Each test starts in English: a request to /es/ leaves Spanish active in its thread."""
+    from django.conf import settings
+    from django.utils import translation
+
+    translation.activate(settings.LANGUAGE_CODE)
+    yield
+    translation.activate(settings.LANGUAGE_CODE)
+
+
+@pytest.fixture(autouse=True)
 def _clear_cache():
     from django.core.cache import cache
 
@@ -174,3 +185,81 @@ def page(request, browser, live_server):
 def _no_api_throttle(settings):
     """The API's anonymous throttle off, so a test's many requests are not counted (h14a)."""
     settings.API_ANON_RATE = 0
+
+
+# --- Alerts: a real SMTP sink and a local webhook receiver ------------------------------------
+
+
+def _free_port() -> int:
+    import socket
+
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+@pytest.fixture
+def smtp_sink(settings):
+    """An aiosmtpd server on a free local port; Django's SMTP backend sends to it.
+
+    Yields the list of received messages (email.message.EmailMessage), in order.
+    """
+    import email
+    import email.policy
+
+    from aiosmtpd.controller import Controller
+
+    received = []
+
+    class Handler:
+        async def handle_DATA(self, server, session, envelope):
+            received.append(email.message_from_bytes(envelope.content, policy=email.policy.default))
+            return "250 OK"
+
+    controller = Controller(Handler(), hostname="127.0.0.1", port=_free_port())
+    controller.start()
+    settings.EMAIL_BACKEND = "django.core.mail.backends.smtp.EmailBackend"
+    settings.EMAIL_HOST, settings.EMAIL_PORT = "127.0.0.1", controller.port
+    settings.EMAIL_USE_TLS, settings.EMAIL_HOST_USER, settings.EMAIL_HOST_PASSWORD = False, "", ""
+    yield received
+    controller.stop()
+
+
+class WebhookReceiver:
+    """What a local webhook endpoint got; it answers `fail` requests with 500 before a 200."""
+
+    def __init__(self):
+        self.requests: list[tuple[dict, bytes]] = []
+        self.fail = 0
+        self.url = ""
+
+
+@pytest.fixture
+def webhook_receiver(settings):
+    import threading
+    from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+
+    receiver = WebhookReceiver()
+
+    class Handler(BaseHTTPRequestHandler):
+        def do_POST(self):
+            body = self.rfile.read(int(self.headers.get("Content-Length", 0)))
+            receiver.requests.append((dict(self.headers), body))
+            status = 500 if receiver.fail > 0 else 200
+            receiver.fail -= 1
+            self.send_response(status)
+            self.send_header("Content-Length", "0")
+            self.end_headers()
+
+        def log_message(self, *args):
+            pass
+
+    server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    receiver.url = f"http://127.0.0.1:{server.server_address[1]}/hook"
+    settings.ALERT_WEBHOOK_ALLOW_PRIVATE = True
+    settings.ALERT_RETRY_BASE_SECONDS = 0
+    yield receiver
+    server.shutdown()
+    server.server_close()

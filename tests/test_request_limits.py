@@ -124,9 +124,15 @@ def test_the_shipped_proxy_enforces_the_same_body_limits(settings):
 
     assert limit_in("server_name tracker.example.org;") == settings.REQUEST_MAX_BODY_BYTES
     limits = settings.REQUEST_UPLOAD_BODY_LIMITS
-    assert limit_in("location = /sightings/new/") == limits["flights:sighting_add"]
-    imports = limit_in("location ~ ^/(imports/|admin/flights/importrun/add/)$")
+    assert limit_in("location ~ ^(/es)?/sightings/new/$") == limits["flights:sighting_add"]
+    imports = limit_in("location ~ ^(/es)?/(imports/|imports/map/|admin/flights/importrun/add/)$")
     assert imports == limits["flights:imports"] == limits["admin:flights_importrun_add"]
+    assert imports == limits["flights:import_map"]
+    traces = limit_in(
+        "location ~ ^(/es)?/(moderation/traces/upload/|admin/flights/publishedfigure/upload/)$"
+    )
+    assert traces >= limits["flights:trace_upload"]
+    assert traces >= limits["admin:flights_publishedfigure_upload"]
     assert reverse("flights:sighting_add") == "/sightings/new/"
     assert reverse("flights:imports") == "/imports/"
     assert reverse("admin:flights_importrun_add") == "/admin/flights/importrun/add/"

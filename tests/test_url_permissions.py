@@ -187,6 +187,26 @@ class Objects:
 
         return Invitation.issue(self.users["admin"], email="new@example.org")[1]
 
+    def _make_subscription(self):
+        from flights.models import Subscription
+
+        return Subscription.objects.create(email="reader@example.org", query="airport=KAEX")
+
+    def _make_webhook(self):
+        from flights.models import Subscription
+
+        return Subscription.objects.create(
+            channel="webhook",
+            webhook_url="https://hooks.example.org/x",
+            owner=self.users["volunteer"],
+            query="airport=KAEX",
+        )
+
+    def _make_operator(self):
+        from flights.models import Operator
+
+        return Operator.objects.create(name="Permission Test Air")
+
     def _make_reset_link(self):
         user = self.users["volunteer"]
         return {
@@ -208,11 +228,15 @@ def build_kwargs(url: Url, objects: Objects) -> dict | None:
         return {"token": objects.get("invitation_token")}
     if url.params == ("month",):
         return {"month": "2024-03"}  # monthly reports (dashboard area)
+    if url.params == ("token",) and "alerts/" in route:
+        return {"token": objects.get("subscription").token}
     if url.params != ("pk",) and url.params not in {("code",), ("registration",)}:
         return None
     param = url.params[0]
     rules = [
         (r"photos/<", lambda: objects.get("photo").pk),
+        (r"webhooks/<", lambda: objects.get("webhook").pk),
+        (r"operators/<", lambda: objects.get("operator").pk),
         (r"(sightings|moderation)/<", lambda: objects.get("sighting").pk),
         (r"imports?/(runs/)?<", lambda: objects.get("import_run").pk),
         (r"flights/<", lambda: objects.get("flight").pk),

@@ -140,6 +140,7 @@ MIDDLEWARE = [
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "flights.middleware.AnonymousPageCacheMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
+    "django.middleware.locale.LocaleMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
@@ -170,6 +171,8 @@ TEMPLATES = [
                 "flights.context_processors.site",
                 # dashboard: synthetic banner and "data last updated" on every page
                 "flights.context_processors.trust",
+                "flights.context_processors.languages",
+                "flights.context_processors.feeds",
             ],
         },
     },
@@ -227,7 +230,14 @@ LOGIN_URL = "login"
 LOGIN_REDIRECT_URL = "/"
 LOGOUT_REDIRECT_URL = "/"
 
-LANGUAGE_CODE = "en-us"
+# Languages (alerts/feeds/i18n area). English pages have no prefix, the others live under
+# /<code>/ (i18n_patterns in tracker/urls.py), so a page's language is part of its URL: links
+# share the language, and the anonymous page cache keys on it without varying on a cookie.
+# Another language is one more entry here plus locale/<code>/LC_MESSAGES/django.po.
+LANGUAGE_CODE = "en"
+LANGUAGES = [("en", "English"), ("es", "Español")]
+LOCALE_PATHS = [BASE_DIR / "locale"]
+FORMAT_MODULE_PATH = ["tracker.formats"]
 TIME_ZONE = "UTC"
 USE_I18N = True
 USE_TZ = True
@@ -281,6 +291,12 @@ REQUEST_UPLOAD_BODY_LIMITS = {
     "flights:sighting_add": PHOTO_MAX_UPLOAD_BYTES * SIGHTING_MAX_PHOTOS + _FORM_FIELDS_BYTES,
     "flights:imports": IMPORT_MAX_UPLOAD_BYTES + _FORM_FIELDS_BYTES,
     "admin:flights_importrun_add": IMPORT_MAX_UPLOAD_BYTES + _FORM_FIELDS_BYTES,
+    # a file held for column mapping is an import upload too
+    "flights:import_map": IMPORT_MAX_UPLOAD_BYTES + _FORM_FIELDS_BYTES,
+    # ADS-B trace files (flights/views/adsb.py refuses files above 64 MB itself)
+    "flights:trace_upload": 64 * 1024 * 1024 + _FORM_FIELDS_BYTES,
+    # published figures (reconciliation) as CSV
+    "admin:flights_publishedfigure_upload": 10 * 1024 * 1024 + _FORM_FIELDS_BYTES,
 }
 # Photos: one phone picture (a 24-megapixel camera is well inside), and a bound on all the
 # pixels decoded for one sighting, so five large photos cannot hold the server's memory.
@@ -312,6 +328,7 @@ CELERY_BEAT_SCHEDULER = "django_celery_beat.schedulers:DatabaseScheduler"
 CELERY_BEAT_SCHEDULE = {
     "reap-stale-imports": {"task": "flights.tasks.reap_stale_imports", "schedule": 300.0},
     "requeue-waiting-imports": {"task": "flights.tasks.requeue_waiting_imports", "schedule": 300.0},
+    "alert-daily-digest": {"task": "flights.alerts.tasks.send_digests", "schedule": 3600.0},
 }
 # Queues (h14b, issue 14 item 5): imports apart from detection and mail, so a year of ARTS
 # does not hold back alerts; maintenance stays on the default queue. Routed by task name
@@ -329,7 +346,7 @@ CELERY_TASK_ROUTES = {
 }
 CELERY_TIMEZONE = "UTC"
 # Workers import flights.health, which records a heartbeat /readyz reads ("a worker is alive").
-CELERY_IMPORTS = ["flights.health"]
+CELERY_IMPORTS = ["flights.health", "flights.alerts.tasks"]
 WORKER_HEARTBEAT_MAX_AGE = env_int("WORKER_HEARTBEAT_MAX_AGE", 60, minimum=5)
 
 # Logins: lock out after repeated failures (django-axes).
@@ -350,6 +367,36 @@ EMAIL_HOST_USER = env_str("EMAIL_HOST_USER")
 EMAIL_HOST_PASSWORD = env_str("EMAIL_HOST_PASSWORD")
 EMAIL_USE_TLS = env_bool("EMAIL_USE_TLS", default=True)
 DEFAULT_FROM_EMAIL = env_str("DEFAULT_FROM_EMAIL", "tracker@localhost")
+
+# Alerts, feeds and subscriptions (flights/alerts/; rules in docs/alerts.md).
+# SITE_URL makes the absolute links in e-mails, webhooks and feeds (confirm, unsubscribe).
+SITE_URL = env_url("SITE_URL", "http://127.0.0.1:8000", schemes=("http", "https")).rstrip("/")
+# What a flight needs before anyone is told: any of "confirmed", "two_sources", "detection".
+ALERT_CONFIDENCE_RULE = env_list("ALERT_CONFIDENCE_RULE", ["confirmed", "two_sources", "detection"])
+if (
+    set(ALERT_CONFIDENCE_RULE) - {"confirmed", "two_sources", "detection"}
+    or not ALERT_CONFIDENCE_RULE
+):
+    raise ImproperlyConfigured(
+        f"ALERT_CONFIDENCE_RULE={','.join(ALERT_CONFIDENCE_RULE)!r}: use one or more of "
+        "confirmed, two_sources, detection"
+    )
+ALERT_DETECTION_MIN_CONFIDENCE = env_int("ALERT_DETECTION_MIN_CONFIDENCE_PCT", 90, minimum=1)
+# Flights older than this never alert (an import of last year's log is not news).
+ALERT_MAX_AGE_DAYS = env_int("ALERT_MAX_AGE_DAYS", 14, minimum=1)
+# Immediate messages beyond these per hour wait for the next daily digest.
+ALERT_MAX_PER_ADDRESS_HOUR = env_int("ALERT_MAX_PER_ADDRESS_HOUR", 20, minimum=1)
+ALERT_MAX_PER_SUBSCRIPTION_HOUR = env_int("ALERT_MAX_PER_SUBSCRIPTION_HOUR", 10, minimum=1)
+# Confirmation e-mails one address may be sent per day (nobody can flood a stranger's inbox).
+ALERT_MAX_SIGNUPS_PER_ADDRESS_DAY = env_int("ALERT_MAX_SIGNUPS_PER_ADDRESS_DAY", 5, minimum=1)
+# A webhook is tried this many times per message (backoff in between) and disabled after this
+# many messages in a row failed for good.
+ALERT_WEBHOOK_TIMEOUT = env_int("ALERT_WEBHOOK_TIMEOUT", 10, minimum=1)
+ALERT_WEBHOOK_RETRIES = env_int("ALERT_WEBHOOK_RETRIES", 5, minimum=0)
+ALERT_WEBHOOK_MAX_FAILURES = env_int("ALERT_WEBHOOK_MAX_FAILURES", 3, minimum=1)
+ALERT_RETRY_BASE_SECONDS = env_int("ALERT_RETRY_BASE_SECONDS", 30, minimum=0)
+# Webhooks go only to public addresses (no requests into our own network) unless this is set.
+ALERT_WEBHOOK_ALLOW_PRIVATE = env_bool("ALERT_WEBHOOK_ALLOW_PRIVATE", False)
 
 # Security. Secure-cookie and HSTS settings apply whenever DEBUG is off; the proxy header and
 # HTTPS redirect sit behind a switch because they are only right behind a TLS-terminating proxy.

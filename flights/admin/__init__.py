@@ -1,3 +1,3 @@
 """Django admin, one module per area."""
 
-from . import adsb, imports, records, reports, sightings  # noqa: F401
+from . import adsb, alerts, imports, records, reports, sightings  # noqa: F401

@@ -12,6 +12,7 @@ class Migration(migrations.Migration):
         ('flights', '0007_reports_published_figures'),
         ('flights', '0007_rollups_tables'),
         ('flights', '0007_adsb_watch_traces_candidates'),
+        ('flights', '0007_alerts_subscriptions'),
     ]
 
     operations = [

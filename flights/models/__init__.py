@@ -10,6 +10,14 @@ from .adsb import (
     WatchedAddress,
     WatchedAircraft,
 )
+from .alerts import (
+    Channel,
+    Delivery,
+    DeliveryKind,
+    DeliveryStatus,
+    Frequency,
+    Subscription,
+)
 from .exports import ExportJob, ExportStatus
 from .imports import ImportFeed, ImportFormat, ImportProfile, ImportRun, ImportStatus, RejectedRow
 from .missions import (
@@ -51,14 +59,19 @@ __all__ = [
     "Aircraft",
     "AircraftType",
     "Airport",
+    "Channel",
     "CitizenshipCount",
     "Country",
     "DataVersion",
+    "Delivery",
+    "DeliveryKind",
+    "DeliveryStatus",
     "Flight",
     "FlightChange",
     "FlightDayRollup",
     "FlightMonthRollup",
     "FlightSource",
+    "Frequency",
     "ImportFeed",
     "ImportFormat",
     "ImportProfile",
@@ -80,5 +93,6 @@ __all__ = [
     "SightingPhoto",
     "SightingStatus",
     "Source",
+    "Subscription",
     "TimelineEvent",
 ]

@@ -225,16 +225,18 @@ class Flight(models.Model):
 
     def people_on_board(self) -> str:
         """What is known about the people on board, in words, with how it is known."""
+        from django.utils.translation import gettext as _
+
         if self.pax_count is not None:
-            return f"{self.pax_count} ({self.get_pax_basis_display().lower() or 'reported'})"
+            return f"{self.pax_count} ({self.get_pax_basis_display().lower() or _('reported')})"
         if self.pax_min is not None or self.pax_max is not None:
-            label = self.get_pax_basis_display().lower() or "estimated"
+            label = self.get_pax_basis_display().lower() or _("estimated")
             if self.pax_min is None or self.pax_min == 0:
-                return f"at most {self.pax_max} ({label})"
+                return _("at most %(n)s (%(how)s)") % {"n": self.pax_max, "how": label}
             if self.pax_max is None:
-                return f"at least {self.pax_min} ({label})"
+                return _("at least %(n)s (%(how)s)") % {"n": self.pax_min, "how": label}
             return f"{self.pax_min}–{self.pax_max} ({label})"
-        return "not published"
+        return _("not published")
 
     def route_codes(self) -> list[str]:
         """The airports in flying order: the first departure, then every arrival."""
