@@ -18,6 +18,7 @@ WORKDIR /app
 
 COPY . /app
 RUN pip install /app \
+    && python manage.py compile_translations \
     && mkdir -p /app/staticfiles /app/media \
     && chown -R tracker:tracker /app/staticfiles /app/media \
     && chmod +x /app/deploy/entrypoint.sh
