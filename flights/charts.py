@@ -393,7 +393,7 @@ def _route_traces(routes: list[Mapping]) -> list[go.Scattergeo]:
                     },
                     opacity=0.3 + 0.23 * weight,
                     hoverinfo="skip",
-                    name=KIND_LABELS[kind],
+                    name=str(KIND_LABELS[kind]),
                     legendgroup=kind,
                     showlegend=kind not in shown,
                 )

@@ -112,6 +112,8 @@ def _costs(flights, people_flown: int) -> dict | None:
         missions=Count("id"),
         cost=Sum(COST_FIELD),
         hours=Sum(HOURS_FIELD, filter=Q(**{f"{HOURS_FIELD}__isnull": False})),
+        # Per flight hour over the missions that report both, not all costs over some hours.
+        hours_cost=Sum(COST_FIELD, filter=Q(**{f"{HOURS_FIELD}__isnull": False})),
         hours_missions=Count("id", filter=Q(**{f"{HOURS_FIELD}__isnull": False})),
         first=Min("date"),
         last=Max("date"),
@@ -123,7 +125,7 @@ def _costs(flights, people_flown: int) -> dict | None:
     return {
         **sums,
         "per_mission": cost / sums["missions"] if sums["missions"] else None,
-        "per_hour": cost / float(sums["hours"]) if sums["hours"] else None,
+        "per_hour": float(sums["hours_cost"]) / float(sums["hours"]) if sums["hours"] else None,
         "per_person": cost / cost_people if cost_people else None,
         "people": cost_people,
     }

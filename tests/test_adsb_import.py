@@ -7,6 +7,7 @@ import io
 import json
 
 import pytest
+from django.contrib.auth.models import Permission
 from django.core.management import call_command
 from django.urls import reverse
 
@@ -240,7 +241,10 @@ def test_staff_upload_runs_the_import_task(
     watch()
     folder, _ = day_files(tmp_path)
     path = next(folder.iterdir())
-    client.force_login(make_user("staff", is_staff=True))
+    # Trace uploads start an import: the one import permission (docs/security.md), as /imports/.
+    staff = make_user("staff", is_staff=True)
+    staff.user_permissions.add(Permission.objects.get(codename="add_importrun"))
+    client.force_login(staff)
     with django_capture_on_commit_callbacks(execute=True), open(path, "rb") as fh:
         response = client.post(
             reverse("flights:trace_upload"), {"traces": [fh], "licence": "ODbL 1.0"}

@@ -93,9 +93,12 @@ def test_route_map_and_country_page_leave_synthetic_flights_out(client, real_and
     assert "2 flights to Guatemala" in country
 
 
-def test_an_unknown_synthetic_value_is_the_safe_default(client, real_and_synthetic):
-    html = client.get(reverse("flights:dashboard"), {"synthetic": "yes"}).content.decode()
-    assert headline_row(html, "flights")[0] == "3"
+def test_an_unknown_synthetic_value_is_refused_not_guessed(client, real_and_synthetic):
+    # Like every filter (flights/filters.py): a typed value the page cannot honour is a 400,
+    # never a page of numbers under a switch it did not apply.
+    response = client.get(reverse("flights:dashboard"), {"synthetic": "yes"})
+    assert response.status_code == 400
+    assert "synthetic" in response.content.decode()
 
 
 # --- Shares, "not reported", changes --------------------------------------------------------

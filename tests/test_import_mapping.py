@@ -5,7 +5,7 @@ profile works from the command line."""
 import json
 
 import pytest
-from django.contrib.auth.models import User
+from django.contrib.auth.models import Permission, User
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.core.management import call_command
 
@@ -22,7 +22,12 @@ UNKNOWN = (
 
 @pytest.fixture
 def staff(client):
-    client.force_login(User.objects.create_user("mapper", is_staff=True))
+    # Starting an import takes the one import permission (flights.permissions).
+    user = User.objects.create_user("mapper", is_staff=True)
+    user.user_permissions.add(
+        *Permission.objects.filter(codename__in=["add_importrun", "view_importrun"])
+    )
+    client.force_login(user)
     return client
 
 

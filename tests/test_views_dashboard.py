@@ -339,6 +339,7 @@ def test_flight_detail_queries_stay_constant_with_its_sightings(
             flight=flight,
             status="approved",
         )
-    with django_assert_max_num_queries(8):
+    # One more than before ADS-B: the stored tracks of the flight's legs, in one query.
+    with django_assert_max_num_queries(9):
         html = client.get(flight.get_absolute_url()).content.decode()
     assert html.count("Volunteer sighting ·") == sightings
