@@ -64,7 +64,6 @@ def upload_on_a_real_worker(client, fmt: str, name: str, content: bytes):
     import time
 
     from celery.contrib.testing.worker import start_worker
-    from django.conf import settings
     from django.contrib.auth.models import User
     from django.core.files.base import ContentFile
     from django.urls import reverse
@@ -74,11 +73,8 @@ def upload_on_a_real_worker(client, fmt: str, name: str, content: bytes):
 
     app.control.purge()
     client.force_login(User.objects.create_superuser("root", "r@example.org", None))
-    # Every queue tasks are routed to (CELERY_TASK_ROUTES), as a production worker set takes.
-    queues = {settings.CELERY_TASK_DEFAULT_QUEUE}
-    queues |= {route["queue"] for route in settings.CELERY_TASK_ROUTES.values()}
     with start_worker(
-        app, pool="solo", perform_ping_check=False, loglevel="WARNING", queues=sorted(queues)
+        app, pool="solo", perform_ping_check=False, loglevel="WARNING", queues=routed_queues()
     ):
         response = client.post(
             reverse("admin:flights_importrun_add"),
@@ -92,3 +88,12 @@ def upload_on_a_real_worker(client, fmt: str, name: str, content: bytes):
                 break
             time.sleep(0.1)
     return run
+
+
+def routed_queues() -> list[str]:
+    """Every queue tasks are routed to (CELERY_TASK_ROUTES), as a production worker set takes."""
+    from django.conf import settings
+
+    queues = {settings.CELERY_TASK_DEFAULT_QUEUE}
+    queues |= {route["queue"] for route in settings.CELERY_TASK_ROUTES.values()}
+    return sorted(queues)

@@ -19,7 +19,7 @@ from django.utils import timezone
 
 from flights import services
 from flights.models import Airport, Delivery, Sighting, Subscription
-from tests.factories import make_flight
+from tests.factories import make_flight, routed_queues
 from tracker.celery import app
 
 pytestmark = [
@@ -32,7 +32,10 @@ pytestmark = [
 @contextlib.contextmanager
 def worker():
     app.control.purge()
-    with start_worker(app, pool="solo", perform_ping_check=False, loglevel="WARNING"):
+    # Alerts go to the "mail" queue (CELERY_TASK_ROUTES): the worker takes every routed queue.
+    with start_worker(
+        app, pool="solo", perform_ping_check=False, loglevel="WARNING", queues=routed_queues()
+    ):
         yield
 
 

@@ -401,12 +401,14 @@ def test_starting_an_import_while_the_broker_is_down_fails_fast_and_keeps_the_ru
 
 UPLOAD_WHILE_BROKER_IS_DOWN = """
 import json
-from django.contrib.auth.models import User
+from django.contrib.auth.models import Permission, User
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.test import Client
 from flights.models import ImportRun
 
 staff, _ = User.objects.get_or_create(username="fault-staff", defaults={"is_staff": True})
+# Starting an import takes the one import permission (flights.permissions).
+staff.user_permissions.add(*Permission.objects.filter(codename__in=["add_importrun", "view_importrun"]))
 client = Client(raise_request_exception=False, HTTP_HOST="127.0.0.1")
 client.force_login(staff)
 before = ImportRun.objects.count()
