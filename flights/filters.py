@@ -376,12 +376,6 @@ def page_filters(request) -> FlightFilterForm:
         kept = [(k, v) for k, values in query.lists() for v in values if v]
         raise DropEmptyParameters(f"{request.path}?{urlencode(kept)}" if kept else request.path)
     form = FlightFilterForm(query or None)
-    if form.is_bound and set(form.errors) == {"synthetic"}:
-        # An unknown synthetic switch on a page means the safe default (real flights only), not
-        # an error page: an old or mistyped link still shows honest numbers (docs/dashboard.md).
-        query = query.copy()
-        query.pop("synthetic")
-        form = FlightFilterForm(query or None)
     if form.is_bound and not form.is_valid():
         raise InvalidFilters(form)
     return form

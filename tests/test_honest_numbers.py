@@ -93,9 +93,14 @@ def test_route_map_and_country_page_leave_synthetic_flights_out(client, real_and
     assert "2 flights to Guatemala" in country
 
 
-def test_an_unknown_synthetic_value_is_the_safe_default(client, real_and_synthetic):
-    html = client.get(reverse("flights:dashboard"), {"synthetic": "yes"}).content.decode()
-    assert headline_row(html, "flights")[0] == "3"
+def test_an_unknown_synthetic_value_never_counts_synthetic_flights(client, real_and_synthetic):
+    # The one filter definition (flights.filters) answers a bad value with 400 and the form:
+    # no number at all, so nothing synthetic is counted as real.
+    response = client.get(reverse("flights:dashboard"), {"synthetic": "yes"})
+    html = response.content.decode()
+    assert response.status_code == 400
+    assert "Select a valid choice." in html
+    assert 'data-measure="flights"' not in html
 
 
 # --- Shares, "not reported", changes --------------------------------------------------------
