@@ -130,6 +130,19 @@ def main() -> None:
     parser.add_argument("--runs", type=int, default=20)
     parser.add_argument("--json", help="write the results to this file")
     parser.add_argument("--compare", help="a --json file of another run (e.g. 100,000 flights)")
+    parser.add_argument(
+        "--only", action="append", default=[], help="pages whose name starts with this (repeat)"
+    )
+    parser.add_argument(
+        "--synthetic",
+        choices=("include", "only"),
+        help="add synthetic=... to every page (generated flights are all synthetic)",
+    )
+    parser.add_argument(
+        "--without-rollups",
+        action="store_true",
+        help="answer every aggregate from the flights and legs (the rollups' reference)",
+    )
     args = parser.parse_args()
 
     import django
@@ -142,6 +155,10 @@ def main() -> None:
     from flights.models import Flight, Leg
 
     settings.ALLOWED_HOSTS.append("testserver")
+    if args.without_rollups:
+        from flights import rollups
+
+        rollups.enabled = lambda using=None: False
     client = Client()
     flights, legs = Flight.objects.count(), Leg.objects.count()
     print(
@@ -149,6 +166,7 @@ def main() -> None:
         f"cache {settings.CACHES['default']['BACKEND'].rsplit('.', 1)[-1]}; "
         f"{platform.processor() or platform.machine()}, {os.cpu_count()} CPUs, "
         f"Python {platform.python_version()}; {args.runs} runs per page"
+        + ("; rollups off" if args.without_rollups else "")
     )
     other = json.loads(Path(args.compare).read_text())["pages"] if args.compare else {}
     print()
@@ -159,6 +177,10 @@ def main() -> None:
     print("|---|---:|---:|---:|---:|---:|---:|---:|---:|---|")
     results: dict = {"flights": flights, "legs": legs, "pages": {}, "count_star": []}
     for name, url in pages():
+        if args.only and not any(name.startswith(prefix) for prefix in args.only):
+            continue
+        if args.synthetic:
+            url += ("&" if "?" in url else "?") + f"synthetic={args.synthetic}"
         reference = count_star(args.runs)
         cold = measure(client, url, args.runs, cold=True)
         warm = measure(client, url, args.runs, cold=False)

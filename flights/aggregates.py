@@ -5,6 +5,7 @@ number of grouped queries whatever the data size, and caches the result under th
 the data version (`flights.cache.cached`), so an import or an approved sighting shows up at once.
 """
 
+import dataclasses
 import datetime as dt
 from collections import defaultdict
 
@@ -12,10 +13,10 @@ from django.db import connections
 from django.db.models import Count, F, FloatField, Max, Min, Q, Sum
 from django.db.models.functions import Coalesce, TruncMonth
 
-from flights import synthetic
+from flights import rollups, synthetic
 from flights.cache import cached
 from flights.choices import Basis, FlightKind
-from flights.filters import FlightFilterForm, country_names, operator_choices
+from flights.filters import FilterValues, FlightFilterForm, country_names, operator_choices
 from flights.models import Aircraft, Airport, Country, TimelineEvent
 
 REMOVAL_KINDS = (FlightKind.REMOVAL, FlightKind.LATERAL)
@@ -150,30 +151,39 @@ def _top(counts: dict, limit: int, db: str = "default") -> list[tuple]:
     return ordered[:limit]
 
 
-def _overview_parts(flights) -> dict:
+def _values(form) -> FilterValues:
+    """The filters the rollups read; a form without the synthetic switch is given its mode."""
+    return dataclasses.replace(form.plain(), synthetic=synthetic.mode(form))
+
+
+def _overview_parts(flights, values: FilterValues) -> dict:
     """Span, series, top countries, US origins and operators of the flights, in two scans.
 
     Measured on PostgreSQL with 250,000 flights, two plain GROUP BYs beat one GROUPING SETS
     query (about 130 against 220 ms): (kind, date) is read in the order of the (kind, date)
     index without hashing, and (country, origin, operator) is one hash of a few thousand
-    groups that the three top lists are summed from.
+    groups that the three top lists are summed from. Both come from the rollups when the
+    filters let them answer (`values`, the flights' own filters).
     """
-    days = {
-        (day, kind): n
-        for kind, day, n in _rows(
-            flights.values_list("kind", "date").annotate(n=Count("*")).order_by()
-        )
-    }
+    rolled = rollups.flight_counts(values, ("kind", "date"), flights.db)
+    if rolled is None:
+        rolled = _rows(flights.values_list("kind", "date").annotate(n=Count("*")).order_by())
+    days = {(day, kind): n for kind, day, n in rolled}
     if not days:
         return {"first": None, "last": None, "n": 0}
     countries: dict = defaultdict(int)
     origins: dict = defaultdict(int)
     operators: dict = defaultdict(int)
-    groups = list(
-        flights.values("destination_country_id", "origin_id", "operator_id")
-        .annotate(n=Count("*"))
-        .order_by()
-    )
+    rolled = rollups.flight_counts(values, ("country", "origin", "operator"), flights.db)
+    if rolled is None:
+        groups = list(
+            flights.values("destination_country_id", "origin_id", "operator_id")
+            .annotate(n=Count("*"))
+            .order_by()
+        )
+    else:
+        columns = ("destination_country_id", "origin_id", "operator_id", "n")
+        groups = [dict(zip(columns, row, strict=True)) for row in rolled]
     us_airports = set(
         Airport.objects.filter(
             country_id="US", id__in={g["origin_id"] for g in groups if g["origin_id"]}
@@ -234,7 +244,7 @@ def share(n: int, total: int) -> float | None:
 def overview(form: FlightFilterForm) -> dict:
     def compute() -> dict:
         flights = synthetic.flights(form).order_by()
-        span = _overview_parts(flights)
+        span = _overview_parts(flights, _values(form))
         if not span["n"]:
             return {"empty": True}
         start, end = form.period()
@@ -303,6 +313,29 @@ def _pairs(legs) -> list[dict]:
     return sorted(pairs.values(), key=lambda p: (-p["n"], p["from"], p["to"]))
 
 
+def _removal_countries(form: FlightFilterForm) -> list[dict]:
+    """Removal flights per destination country (the choropleth), largest first."""
+    names = country_names()
+    rolled = rollups.flight_counts(_values(form), ("country", "kind"))
+    if rolled is None:
+        rows = (
+            synthetic.flights(form)
+            .removals()
+            .exclude(destination_country=None)
+            .values_list("destination_country_id")
+            .annotate(n=Count("*"))
+        )
+    else:
+        per_country: dict = defaultdict(int)
+        for country, kind, n in rolled:
+            if country is not None and kind in REMOVAL_KINDS:
+                per_country[country] += n
+        rows = per_country.items()
+    counts = sorted(rows, key=lambda row: (-row[1], row[0]))
+    alpha3 = dict(Country.objects.filter(pk__in=[c for c, _ in counts]).values_list("pk", "alpha3"))
+    return [{"code": c, "alpha3": alpha3[c], "name": names.get(c, c), "n": n} for c, n in counts]
+
+
 def route_map(form: FlightFilterForm) -> dict:
     """Every route flown (directed airport pairs) with its main kind, every airport's movements,
     and removal flights per destination country for the choropleth."""
@@ -342,16 +375,6 @@ def route_map(form: FlightFilterForm) -> dict:
             }
 
         busiest = sorted(movements.items(), key=lambda kv: (-kv[1], kv[0]))
-        names = country_names()
-        countries = [
-            {"code": c, "alpha3": a3, "name": names.get(c, c), "n": n}
-            for c, a3, n in synthetic.flights(form)
-            .removals()
-            .exclude(destination_country=None)
-            .values_list("destination_country_id", "destination_country__alpha3")
-            .annotate(n=Count("*"))
-            .order_by("-n", "destination_country_id")
-        ]
         return {
             "legs": sum(p["n"] for p in pairs),
             "route_count": len(pairs),
@@ -366,7 +389,7 @@ def route_map(form: FlightFilterForm) -> dict:
                 for p in pairs
             ],
             "airports": [describe(a) for a, _ in busiest],
-            "countries": countries,
+            "countries": _removal_countries(form),
         }
 
     return cached("route_map", synthetic.key(form), compute)
@@ -398,6 +421,11 @@ def airport_activity(airport: Airport, form: FlightFilterForm) -> dict:
         def month_row(month) -> dict:
             return per_month.setdefault(month, {"month": month, "departures": 0, "arrivals": 0})
 
+        values = _values(form)
+        rolled = rollups.leg_counts(values, ("leg_month", "arrival"), departure=airport.pk)
+        departures = departures if rolled is None else rolled
+        rolled = rollups.leg_counts(values, ("leg_month",), arrival=airport.pk)
+        arrivals = arrivals if rolled is None else rolled
         for month, arrival_airport_id, n in departures:
             month_row(month)["departures"] += n
             per_destination[arrival_airport_id] += n
@@ -486,17 +514,19 @@ def country_activity(country: Country, form: FlightFilterForm) -> dict:
         flights = synthetic.flights(form).filter(destination_country=country).order_by()
         # Grouped by (kind, date) and by origin id, each read in the order of an index
         # (0005_dashboard_rollup_indexes) without hashing; names for the origins come after.
-        days = {
-            (day, kind): n
-            for kind, day, n in _rows(
-                flights.values_list("kind", "date").annotate(n=Count("*")).order_by()
-            )
-        }
+        values = _values(form)
+        # A country filter naming another country leaves no flights: the fact tables say so.
+        clash = values.country not in ("", country.pk)
+        values = dataclasses.replace(values, country=country.pk)
+        rolled = None if clash else rollups.flight_counts(values, ("kind", "date"), flights.db)
+        if rolled is None:
+            rolled = _rows(flights.values_list("kind", "date").annotate(n=Count("*")).order_by())
+        days = {(day, kind): n for kind, day, n in rolled}
         series = _series_from_days(days, "month")
-        per_origin = {
-            r["origin_id"]: r["n"]
-            for r in flights.values("origin_id").annotate(n=Count("*")).order_by()
-        }
+        rolled = None if clash else rollups.flight_counts(values, ("origin",), flights.db)
+        if rolled is None:
+            rolled = flights.values_list("origin_id").annotate(n=Count("*")).order_by()
+        per_origin = dict(rolled)
         columns = _airport_columns("origin")
         found = {
             a["id"]: {f"origin__{k}": a[k] for k in ("icao", "iata", "lid", "name")}

@@ -5,35 +5,29 @@ dimensions the pages filter and group on; on PostgreSQL triggers keep them curre
 writing transaction (migration 0007_rollups_tables), and `rebuild()` recomputes them from the
 fact tables (`manage.py rebuild_rollups`, tests). See docs/operations.md, "Rollups".
 
-Every reader takes the filter values (a form's cleaned data: start, end, country, airport,
-operator, kind, status, synthetic) and answers None when a rollup cannot answer exactly: a
-filter on aircraft or source, a period that does not fall on month bounds where only a monthly
-rollup has the grouping, or a database without the triggers (SQLite). The caller then runs its
-indexed query on the fact tables, so a page is never wrong, only slower.
+Every reader takes the plain filter values (`flights.filters.FilterValues`) and answers None
+when a rollup cannot answer exactly: a filter on aircraft or source, a period that does not fall
+on month bounds where only a monthly rollup has the grouping, or a database without the
+triggers (SQLite). The caller then runs its indexed query on the fact tables, so a page is never
+wrong, only slower.
 """
 
+import dataclasses
 import datetime as dt
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable
 
 from django.db import connections, transaction
 from django.db.models import Count, F, IntegerField, Q, Sum
 from django.db.models.functions import Coalesce, TruncMonth
 
+from flights.filters import FilterValues, Synthetic
 from flights.models import Flight, FlightDayRollup, FlightMonthRollup, Leg, LegRollup
 from flights.models.rollups import DAY_KEYS, LEG_KEYS, MONTH_KEYS
 
-MEASURES = (
-    "flights",
-    "legs",
-    "pax_reported",
-    "pax_reported_flights",
-    "pax_low",
-    "pax_high",
-    "pax_unbounded",
-)
-# Filters the rollups can apply; any other active filter means "ask the fact tables".
-DAY_FILTERS = {"start", "end", "country", "kind", "status", "synthetic"}
-MONTH_FILTERS = DAY_FILTERS | {"airport", "operator"}
+# Filters (FilterValues fields) the rollups can apply; any other active filter means "ask the
+# fact tables". The synthetic switch is a column of every rollup.
+DAY_FILTERS = {"start", "end", "country", "kinds", "statuses", "synthetic"}
+MONTH_FILTERS = DAY_FILTERS | {"airport_id", "operator_id"}
 LEG_FILTERS = {"start", "end", "country", "synthetic"}
 
 
@@ -47,42 +41,45 @@ def _rows(model, using: str | None):
     return model.objects.using(using) if using else model.objects.all()
 
 
-def _active(values: Mapping) -> set[str]:
-    return {name for name, value in values.items() if value not in (None, "", [], ())}
+def _active(values: FilterValues) -> set[str]:
+    """The filters that narrow anything (the synthetic switch always counts as one)."""
+    return {
+        field.name
+        for field in dataclasses.fields(values)
+        if getattr(values, field.name) != field.default
+    } | {"synthetic"}
 
 
-def _month_aligned(values: Mapping) -> bool:
-    start, end = values.get("start"), values.get("end")
-    starts_on_first = start is None or start.day == 1
-    ends_on_last = end is None or (end + dt.timedelta(days=1)).day == 1
+def _month_aligned(values: FilterValues) -> bool:
+    starts_on_first = values.start is None or values.start.day == 1
+    ends_on_last = values.end is None or (values.end + dt.timedelta(days=1)).day == 1
     return starts_on_first and ends_on_last
 
 
-def _filter(qs, values: Mapping, date_field: str | None):
-    """The rollup rows matching the filter values (as `FlightFilterForm.filter_flights`)."""
-    if values.get("country"):
-        qs = qs.filter(country=values["country"])
-    if values.get("kind"):
-        qs = qs.filter(kind__in=values["kind"])
-    if values.get("status"):
-        qs = qs.filter(status__in=values["status"])
-    if values.get("airport"):
-        qs = qs.filter(origin=values["airport"].pk)
-    if values.get("operator"):
-        qs = qs.filter(operator=values["operator"])
-    synthetic = values.get("synthetic")
-    if synthetic == "exclude":
+def _filter(qs, values: FilterValues, date_field: str | None):
+    """The rollup rows matching the filter values (as `FilterValues.filter_flights`)."""
+    if values.country:
+        qs = qs.filter(country=values.country.upper())
+    if values.kinds:
+        qs = qs.filter(kind__in=values.kinds)
+    if values.statuses:
+        qs = qs.filter(status__in=values.statuses)
+    if values.airport_id:
+        qs = qs.filter(origin=values.airport_id)
+    if values.operator_id:
+        qs = qs.filter(operator=values.operator_id)
+    if values.synthetic == Synthetic.EXCLUDE:
         qs = qs.filter(is_synthetic=False)
-    elif synthetic == "only":
+    elif values.synthetic == Synthetic.ONLY:
         qs = qs.filter(is_synthetic=True)
-    if date_field and values.get("start"):
-        qs = qs.filter(**{f"{date_field}__gte": values["start"]})
-    if date_field and values.get("end"):
-        qs = qs.filter(**{f"{date_field}__lte": values["end"]})
+    if date_field and values.start:
+        qs = qs.filter(**{f"{date_field}__gte": values.start})
+    if date_field and values.end:
+        qs = qs.filter(**{f"{date_field}__lte": values.end})
     return qs
 
 
-def _flight_rollup(values: Mapping, by: Iterable[str], using: str | None):
+def _flight_rollup(values: FilterValues, by: Iterable[str], using: str | None):
     """The smaller rollup that can answer: by day if it has the columns, else by month."""
     by, active = set(by), _active(values)
     if by <= set(DAY_KEYS) and active <= DAY_FILTERS:
@@ -92,7 +89,9 @@ def _flight_rollup(values: Mapping, by: Iterable[str], using: str | None):
     return None
 
 
-def flight_counts(values: Mapping, by: tuple[str, ...], using: str | None = None) -> list | None:
+def flight_counts(
+    values: FilterValues, by: tuple[str, ...], using: str | None = None
+) -> list | None:
     """Flights matching the filters grouped by `by` (rollup column names: date or month, kind,
     status, is_synthetic, country, origin, operator), as (*by, n) tuples; None if no rollup
     can answer."""
@@ -104,40 +103,16 @@ def flight_counts(values: Mapping, by: tuple[str, ...], using: str | None = None
     return list(qs.values_list(*by).annotate(n=Sum("flights")).order_by())
 
 
-def period_groups(
-    values: Mapping, periods: Mapping[str, tuple[dt.date, dt.date]], removal_kinds: Iterable[str]
-) -> list[dict] | None:
-    """`aggregates.totals`' groups (per destination country, every measure per named period)
-    for the filter values with their own period ignored; None if no rollup can answer."""
-    values = {k: v for k, v in values.items() if k not in ("start", "end")}
-    if not enabled() or not _active(values) <= DAY_FILTERS:
-        return None
-    sums = {}
-    for name, (start, end) in periods.items():
-        within = Q(date__range=(start, end))
-        sums[f"{name}__removals"] = Sum("flights", filter=within & Q(kind__in=removal_kinds))
-        for measure in MEASURES:
-            sums[f"{name}__{measure}"] = Sum(measure, filter=within)
-    first = min(start for start, _ in periods.values())
-    last = max(end for _, end in periods.values())
-    qs = _filter(FlightDayRollup.objects.all(), values | {"start": first, "end": last}, "date")
-    rows = qs.values("country").annotate(**sums).order_by()
-    return [
-        {"destination_country_id": row.pop("country")} | {k: v or 0 for k, v in row.items()}
-        for row in rows
-    ]
-
-
 def leg_counts(
-    values: Mapping,
+    values: FilterValues,
     by: tuple[str, ...],
     departure: int | None = None,
     arrival: int | None = None,
     using: str | None = None,
 ) -> list | None:
     """Legs of the matching flights grouped by `by` (month, leg_month, is_synthetic, country,
-    departure, arrival), optionally from or to one airport, as
-    (*by, n) tuples; None if the leg rollup cannot answer."""
+    departure, arrival), optionally from or to one airport, as (*by, n) tuples; None if the
+    leg rollup cannot answer."""
     if not enabled(using) or not _active(values) <= LEG_FILTERS or not _month_aligned(values):
         return None
     qs = _filter(_rows(LegRollup, using), values, "month")

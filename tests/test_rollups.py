@@ -10,10 +10,18 @@ from django.db import connection, transaction
 
 from flights import aggregates, rollups
 from flights.choices import FlightKind, ReviewStatus
-from flights.filters import FlightFilterForm
+from flights.filters import FilterValues, FlightFilterForm, Synthetic
 from flights.generate import generate_flights
 from flights.importers import import_path
-from flights.models import Flight, FlightDayRollup, FlightMonthRollup, Leg, LegRollup
+from flights.models import (
+    Airport,
+    Country,
+    Flight,
+    FlightDayRollup,
+    FlightMonthRollup,
+    Leg,
+    LegRollup,
+)
 from tests.factories import SAMPLES, make_flight
 
 pytestmark = pytest.mark.django_db
@@ -147,11 +155,16 @@ def test_rebuild_rollups_restores_rows_that_were_lost(reference_data):
     assert FlightMonthRollup.objects.count() == 2
 
 
-def _overview_without_rollups(monkeypatch, data: dict) -> dict:
-    monkeypatch.setattr(rollups, "enabled", lambda using=None: False)
+def _pages(data: dict) -> dict:
+    """Every page that reads the rollups, under the filters `data`."""
     form = FlightFilterForm(data)
-    form.is_valid()
-    return aggregates.overview(form)
+    assert form.is_valid(), form.errors
+    return {
+        "overview": aggregates.overview(form),
+        "route_map": aggregates.route_map(form),
+        "airport": aggregates.airport_activity(Airport.objects.get(icao="KHRL"), form),
+        "country": aggregates.country_activity(Country.objects.get(pk="GT"), form),
+    }
 
 
 @pytest.mark.parametrize(
@@ -162,31 +175,60 @@ def _overview_without_rollups(monkeypatch, data: dict) -> dict:
         {"start": "2023-02-01", "end": "2023-12-31", "country": "GT"},
         {"start": "2023-02-11", "end": "2023-09-30"},
         {"airport": "KHRL"},
+        {"synthetic": "include", "start": "2023-03-01", "end": "2024-02-29"},
+        {"synthetic": "only", "country": "DO"},
+        {"country": "CN", "kind": ["removal", "lateral"]},
     ],
-    ids=["unfiltered", "kind+status", "month-aligned period+country", "odd period", "origin"],
+    ids=[
+        "unfiltered",
+        "kind+status",
+        "month-aligned period+country",
+        "odd period",
+        "origin",
+        "synthetic included, month-aligned period",
+        "synthetic only+country",
+        "country+removal kinds",
+    ],
 )
 def test_pages_read_from_rollups_give_the_numbers_of_the_fact_tables(
     reference_data, monkeypatch, data
 ):
     monkeypatch.setattr(aggregates, "cached", lambda name, key, compute, timeout=None: compute())
     rng = random.Random(7)
-    for _ in range(25):
+    for _ in range(80):
         _random_flight(rng)
-    form = FlightFilterForm(data)
-    form.is_valid()
-    from_rollups = aggregates.overview(form)
-    route_map = aggregates.route_map(form)
-    assert from_rollups == _overview_without_rollups(monkeypatch, data)
-    assert route_map == aggregates.route_map(form)
+    read = []
+    monkeypatch.setattr(rollups, "_rows", _counting(rollups._rows, read))
+    from_rollups = _pages(data)
+    assert read, "no page read a rollup"
+    monkeypatch.setattr(rollups, "enabled", lambda using=None: False)
+    from_fact_tables = _pages(data)
+    assert from_rollups["overview"]["empty"] is False
+    for page, result in from_rollups.items():
+        assert result == from_fact_tables[page], page
+
+
+def _counting(function, calls: list):
+    def wrapper(*args, **kwargs):
+        calls.append(args)
+        return function(*args, **kwargs)
+
+    return wrapper
 
 
 def test_coarse_filters_are_answered_by_the_rollups_and_fine_ones_are_not(reference_data):
     make_flight()
-    assert rollups.flight_counts({"kind": ["removal"]}, ("kind", "date")) == [
+    make_flight(is_synthetic=True)
+    removals = FilterValues(kinds=("removal",))
+    assert rollups.flight_counts(removals, ("kind", "date")) == [
         ("removal", dt.date(2025, 5, 6), 1)
     ]
-    assert rollups.flight_counts({"aircraft": "N123"}, ("kind", "date")) is None
-    odd = {"start": dt.date(2025, 5, 2)}
+    both = FilterValues(synthetic=Synthetic.INCLUDE)
+    assert sorted(rollups.flight_counts(both, ("is_synthetic",))) == [(False, 1), (True, 1)]
+    assert rollups.flight_counts(FilterValues(aircraft="N123"), ("kind", "date")) is None
+    assert rollups.flight_counts(FilterValues(source="flightlog"), ("kind",)) is None
+    odd = FilterValues(start=dt.date(2025, 5, 2))
     assert rollups.flight_counts(odd, ("country", "origin", "operator")) is None
     assert rollups.leg_counts(odd, ("departure", "arrival")) is None
-    assert rollups.leg_counts({}, ("month",)) == [(dt.date(2025, 5, 1), 1)]
+    assert rollups.leg_counts(FilterValues(kinds=("removal",)), ("month",)) is None
+    assert rollups.leg_counts(FilterValues(), ("month",)) == [(dt.date(2025, 5, 1), 1)]

@@ -212,6 +212,7 @@ def test_flight_detail_shows_legs_people_sources_status_history_and_map(client, 
     assert '<dd id="review-status">Confirmed</dd>' in html
     assert "import: Imported from the log" in html
     figure = chart_data(html, "chart-flight")
+    # Mesa is KIWA: its LID "IWA" reads back as Ivanovo (Airport.code).
     assert figure["data"][1]["text"] == ["KIWA", "ELP", "ANC", "SHE"]
     assert html.count("/airports/") >= 6
 
