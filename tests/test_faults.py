@@ -408,7 +408,8 @@ from flights.models import ImportRun
 
 staff, _ = User.objects.get_or_create(username="fault-staff", defaults={"is_staff": True})
 # Starting an import takes the one import permission (flights.permissions).
-staff.user_permissions.add(*Permission.objects.filter(codename__in=["add_importrun", "view_importrun"]))
+codenames = ["add_importrun", "view_importrun"]
+staff.user_permissions.add(*Permission.objects.filter(codename__in=codenames))
 client = Client(raise_request_exception=False, HTTP_HOST="127.0.0.1")
 client.force_login(staff)
 before = ImportRun.objects.count()
