@@ -18,6 +18,7 @@ from flights.cache import cached
 from flights.choices import Basis, FlightKind
 from flights.filters import FilterValues, FlightFilterForm, country_names, operator_choices
 from flights.models import Aircraft, Airport, Country, TimelineEvent
+from flights.models.reference import short_code
 
 REMOVAL_KINDS = (FlightKind.REMOVAL, FlightKind.LATERAL)
 ESTIMATED_BASES = (Basis.ESTIMATED, Basis.INFERRED)
@@ -30,8 +31,8 @@ LEG_ALLOWANCE_H = 0.5
 
 
 def airport_label(code_icao: str, iata: str, lid: str) -> str:
-    """The short code people use (see Airport.code), from values() columns."""
-    return lid or iata or code_icao
+    """The short code people use (Airport.code's rule), from values() columns."""
+    return short_code(code_icao, iata, lid)
 
 
 def _airport_row(row: dict, prefix: str) -> dict:

@@ -51,3 +51,12 @@ def test_seeded_types_include_the_gulfstream_v_with_14_seats(reference_data):
 def test_operators_match_ignoring_case_and_spaces(reference_data):
     assert Operator.objects.matching(" globalx ").get().icao_code == "GXA"
     assert Operator.objects.get(name="CSI Aviation").kind == "broker"
+
+
+def test_aggregate_labels_follow_the_airport_code_rule(reference_data):
+    from flights.aggregates import airport_label
+
+    # Mesa's LID "IWA" is Ivanovo's IATA code, so labels built from values() rows print KIWA,
+    # exactly as Airport.code does and as /airports/KIWA/ opens.
+    assert airport_label("KIWA", "AZA", "IWA") == Airport.objects.get(icao="KIWA").code == "KIWA"
+    assert airport_label("KAEX", "AEX", "AEX") == "AEX"

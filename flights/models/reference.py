@@ -70,6 +70,9 @@ class Airport(models.Model):
 _clashes: frozenset[int] | None = None
 
 
+_clashing_icaos: frozenset[str] | None = None
+
+
 def short_code_clashes() -> frozenset[int]:
     """Ids of airports whose short code resolve() reads as another airport (one query, then
     kept until an airport changes)."""
@@ -77,6 +80,24 @@ def short_code_clashes() -> frozenset[int]:
     if _clashes is None:
         _clashes = frozenset(find_clashes(Airport.objects.values_list("id", "icao", "iata", "lid")))
     return _clashes
+
+
+def clashing_icaos() -> frozenset[str]:
+    """The ICAO codes of those airports, for labels built from values() rows (aggregates)."""
+    global _clashing_icaos
+    if _clashing_icaos is None:
+        ids = short_code_clashes()
+        _clashing_icaos = frozenset(
+            Airport.objects.filter(pk__in=ids).values_list("icao", flat=True)
+        )
+    return _clashing_icaos
+
+
+def short_code(icao: str, iata: str, lid: str) -> str:
+    """Airport.code from its three codes: the ICAO code where the short one means another."""
+    if icao in clashing_icaos():
+        return icao
+    return lid or iata or icao
 
 
 def find_clashes(rows) -> set[int]:
@@ -100,8 +121,8 @@ def find_clashes(rows) -> set[int]:
 
 
 def _forget_clashes(**kwargs) -> None:
-    global _clashes
-    _clashes = None
+    global _clashes, _clashing_icaos
+    _clashes = _clashing_icaos = None
 
 
 class Operator(models.Model):
