@@ -14,7 +14,7 @@ from django.db.models import Prefetch
 from django.shortcuts import render
 from django.utils.decorators import method_decorator
 from django.views.decorators.http import condition, require_safe
-from drf_spectacular.utils import OpenApiParameter, extend_schema
+from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_view
 from rest_framework import exceptions, generics
 from rest_framework.response import Response
 from rest_framework.reverse import reverse
@@ -111,11 +111,14 @@ class FilteredList(ApiView, generics.ListAPIView):
         return type(self).output(super().filter_queryset(queryset)).order_by(*self.order)
 
 
-@extend_schema(
-    summary="Flights, newest first",
-    description="A page of flights matching the filters, newest first (date, then id).",
-    responses={200: serializers.FlightSerializer(many=True), **ERRORS},
-    tags=["flights"],
+@extend_schema_view(
+    get=extend_schema(
+        operation_id="listFlights",
+        summary="Flights, newest first",
+        description="A page of flights matching the filters, newest first (date, then id).",
+        responses={200: serializers.FlightSerializer(many=True), **ERRORS},
+        tags=["flights"],
+    )
 )
 class FlightList(FilteredList):
     queryset = Flight.objects.all()
@@ -126,12 +129,15 @@ class FlightList(FilteredList):
     output = staticmethod(flights_for_output)
 
 
-@extend_schema(
-    summary="Legs, newest flight first",
-    description="A page of the legs of matching flights, newest flight first, legs in flying "
-    "order, each with its flight and sources.",
-    responses={200: serializers.LegInListSerializer(many=True), **ERRORS},
-    tags=["flights"],
+@extend_schema_view(
+    get=extend_schema(
+        operation_id="listLegs",
+        summary="Legs, newest flight first",
+        description="A page of the legs of matching flights, newest flight first, legs in flying "
+        "order, each with its flight and sources.",
+        responses={200: serializers.LegInListSerializer(many=True), **ERRORS},
+        tags=["flights"],
+    )
 )
 class LegList(FilteredList):
     queryset = Leg.objects.all()
@@ -142,12 +148,15 @@ class LegList(FilteredList):
     output = staticmethod(legs_for_output)
 
 
-@extend_schema(
-    summary="One flight",
-    description="A flight with its legs, its sources (with publisher and note) and its ARTS "
-    "passenger segments (counts only).",
-    responses={200: serializers.FlightDetailSerializer, **ERRORS},
-    tags=["flights"],
+@extend_schema_view(
+    get=extend_schema(
+        operation_id="getFlight",
+        summary="One flight",
+        description="A flight with its legs, its sources (with publisher and note) and its ARTS "
+        "passenger segments (counts only).",
+        responses={200: serializers.FlightDetailSerializer, **ERRORS},
+        tags=["flights"],
+    )
 )
 class FlightDetail(ApiView, generics.RetrieveAPIView):
     serializer_class = serializers.FlightDetailSerializer
@@ -174,11 +183,14 @@ class FlightDetail(ApiView, generics.RetrieveAPIView):
         return flight
 
 
-@extend_schema(
-    summary="Airports",
-    description="A page of airports, by ICAO code.",
-    responses={200: serializers.AirportSerializer(many=True), **ERRORS},
-    tags=["reference"],
+@extend_schema_view(
+    get=extend_schema(
+        operation_id="listAirports",
+        summary="Airports",
+        description="A page of airports, by ICAO code.",
+        responses={200: serializers.AirportSerializer(many=True), **ERRORS},
+        tags=["reference"],
+    )
 )
 class AirportList(ApiView, generics.ListAPIView):
     queryset = Airport.objects.order_by("icao")
@@ -189,12 +201,15 @@ class AirportList(ApiView, generics.ListAPIView):
     extra_parameters = ("page", "page_size")
 
 
-@extend_schema(
-    summary="One airport",
-    description="An airport by its ICAO, IATA or FAA LID code.",
-    responses={200: serializers.AirportSerializer, **ERRORS},
-    parameters=[OpenApiParameter("code", str, OpenApiParameter.PATH, description="A code.")],
-    tags=["reference"],
+@extend_schema_view(
+    get=extend_schema(
+        operation_id="getAirport",
+        summary="One airport",
+        description="An airport by its ICAO, IATA or FAA LID code.",
+        responses={200: serializers.AirportSerializer, **ERRORS},
+        parameters=[OpenApiParameter("code", str, OpenApiParameter.PATH, description="A code.")],
+        tags=["reference"],
+    )
 )
 class AirportDetail(ApiView, generics.RetrieveAPIView):
     serializer_class = serializers.AirportSerializer
@@ -209,11 +224,14 @@ class AirportDetail(ApiView, generics.RetrieveAPIView):
         return airport
 
 
-@extend_schema(
-    summary="Countries",
-    description="Every country.",
-    responses={200: serializers.CountryListSerializer, **ERRORS},
-    tags=["reference"],
+@extend_schema_view(
+    get=extend_schema(
+        operation_id="listCountries",
+        summary="Countries",
+        description="Every country.",
+        responses={200: serializers.CountryListSerializer, **ERRORS},
+        tags=["reference"],
+    )
 )
 class CountryList(ApiView):
     def get(self, request):
@@ -222,11 +240,14 @@ class CountryList(ApiView):
         return Response({"results": [serializers.CountrySerializer.shape(c) for c in countries]})
 
 
-@extend_schema(
-    summary="Operators",
-    description="Every operator; the slug of its name is the `operator` filter's value.",
-    responses={200: serializers.OperatorListSerializer, **ERRORS},
-    tags=["reference"],
+@extend_schema_view(
+    get=extend_schema(
+        operation_id="listOperators",
+        summary="Operators",
+        description="Every operator; the slug of its name is the `operator` filter's value.",
+        responses={200: serializers.OperatorListSerializer, **ERRORS},
+        tags=["reference"],
+    )
 )
 class OperatorList(ApiView):
     def get(self, request):
@@ -235,11 +256,14 @@ class OperatorList(ApiView):
         return Response({"results": [serializers.OperatorSerializer.shape(o) for o in operators]})
 
 
-@extend_schema(
-    summary="API index",
-    description="Links to the documentation, the schema and every endpoint.",
-    responses={200: serializers.RootSerializer, **ERRORS},
-    tags=["reference"],
+@extend_schema_view(
+    get=extend_schema(
+        operation_id="root",
+        summary="API index",
+        description="Links to the documentation, the schema and every endpoint.",
+        responses={200: serializers.RootSerializer, **ERRORS},
+        tags=["reference"],
+    )
 )
 class ApiRoot(ApiView):
     def get(self, request):
