@@ -11,6 +11,7 @@ import datetime as dt
 import hashlib
 
 from django.db.models import Prefetch
+from django.http import JsonResponse
 from django.shortcuts import render
 from django.utils.decorators import method_decorator
 from django.views.decorators.http import condition, require_safe
@@ -280,8 +281,7 @@ class ApiRoot(ApiView):
 
 @require_safe
 def openapi_schema(request):
-    from django.http import JsonResponse
-
+    """drf-spectacular's document, generated once per process (it depends only on code)."""
     return JsonResponse(openapi_document(), json_dumps_params={"ensure_ascii": False})
 
 
