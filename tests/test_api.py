@@ -611,3 +611,38 @@ def test_the_example_requests_of_docs_api_md_still_work(client, reference_data):
     lines = b"".join(response.streaming_content).decode("utf-8-sig").splitlines()
     assert lines[0].startswith("date,departure_time,arrival_time,from,to,tail_number,")
     assert len(lines) == 3
+
+
+def test_a_forwarded_for_header_does_not_open_a_fresh_throttle_window(client, db, settings):
+    import uuid
+
+    address = f"10.{uuid.uuid4().int % 250}.{uuid.uuid4().int % 250}.9"
+    settings.API_ANON_RATE = 1
+    url = reverse("flights:api_countries")
+    assert client.get(url, REMOTE_ADDR=address).status_code == 200
+    spoofed = client.get(url, REMOTE_ADDR=address, HTTP_X_FORWARDED_FOR="192.0.2.1")
+    assert spoofed.status_code == 429
+
+
+def test_signed_in_users_are_not_throttled(client, db, settings):
+    user = get_user_model().objects.create_user("analyst-throttle", "a@example.org", "x")
+    client.force_login(user)
+    settings.API_ANON_RATE = 1
+    url = reverse("flights:api_countries")
+    assert [client.get(url, REMOTE_ADDR="10.9.9.9").status_code for _ in range(3)] == [200] * 3
+
+
+def test_a_disallowed_method_answers_in_the_error_format(client, db):
+    response = client.post(FLIGHTS)
+    assert response.status_code == 405
+    assert response.json() == {
+        "errors": [{"parameter": None, "value": None, "message": 'Method "POST" not allowed.'}]
+    }
+
+
+def test_a_cursor_page_link_keeps_the_filters_and_drops_page(client, db):
+    for day in range(1, 4):
+        make_flight(date=dt.date(2024, 1, day))
+    body = client.get(FLIGHTS, {"kind": "removal", "cursor": "", "page_size": 2}).json()
+    assert body["next"].startswith("http://testserver/api/v1/flights/?kind=removal&cursor=")
+    assert body["next"].endswith("&page_size=2")

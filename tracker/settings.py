@@ -465,3 +465,49 @@ if ADSB_FEEDS:
         "task": "flights.tasks.poll_trace_feeds",
         "schedule": float(ADSB_FEED_INTERVAL),
     }
+
+# The API on DRF + drf-spectacular (h14c): read-only JSON, session sign-in only (no Basic auth to
+# guess passwords through), anonymous clients throttled at API_ANON_RATE by REMOTE_ADDR
+# (NUM_PROXIES 0: X-Forwarded-For is never trusted for the count), errors in docs/api.md's shape.
+REST_FRAMEWORK = {
+    "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
+    "DEFAULT_PARSER_CLASSES": [],
+    "DEFAULT_AUTHENTICATION_CLASSES": ["rest_framework.authentication.SessionAuthentication"],
+    "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.AllowAny"],
+    "DEFAULT_THROTTLE_CLASSES": ["flights.api.throttling.AnonThrottle"],
+    "NUM_PROXIES": 0,
+    "EXCEPTION_HANDLER": "flights.api.errors.api_exception_handler",
+    "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
+    "UNICODE_JSON": True,
+    "COMPACT_JSON": True,
+}
+SPECTACULAR_SETTINGS = {
+    "OAS_VERSION": "3.1.0",
+    "TITLE": "Deportation flight tracker API",
+    "VERSION": "1.0.0",
+    "DESCRIPTION": (
+        "Read-only JSON API of the flights, legs and reference data shown on the site. Every "
+        "value carries its provenance: `status` (review status), `*_basis` (reported, observed, "
+        "estimated or inferred), the sources, and `is_synthetic` for generated demo data. Only "
+        "GET and HEAD are allowed. An unknown parameter or an unusable value is answered with "
+        "400 and a body naming it."
+    ),
+    "SERVERS": [{"url": "/"}],
+    "TAGS": [
+        {"name": "flights", "description": "Flights and legs, with the pages' filters."},
+        {"name": "reference", "description": "Airports, countries and operators."},
+    ],
+    "SCHEMA_PATH_PREFIX": "/api/v1",
+    "SCHEMA_PATH_PREFIX_TRIM": False,
+    "SERVE_INCLUDE_SCHEMA": False,
+    "COMPONENT_SPLIT_REQUEST": False,
+    "ENUM_NAME_OVERRIDES": {
+        "FlightKindEnum": "flights.choices.FlightKind",
+        "SourceKindEnum": "flights.choices.SourceKind",
+        "BasisEnum": "flights.choices.Basis",
+        "ReviewStatusEnum": "flights.choices.ReviewStatus",
+        "OperatorKindEnum": "flights.choices.OperatorKind",
+    },
+    "SWAGGER_UI_DIST": "SIDECAR",
+    "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
+}

@@ -242,3 +242,27 @@ def segment_dict(segment) -> dict:
             for c in segment.citizenships.all()
         ],
     }
+
+
+def source_detail_dict(link: FlightSource) -> dict:
+    source = link.source
+    return {
+        "kind": source.kind,
+        "title": source.title,
+        "url": source.url,
+        "publisher": source.publisher or None,
+        "retrieved_on": _iso(source.retrieved_on),
+        "note": link.note or None,
+    }
+
+
+def flight_detail_dict(flight: Flight) -> dict:
+    """A flight with its legs, detailed sources and ARTS segments (prefetched)."""
+    sources = sorted(
+        (source_detail_dict(link) for link in flight.flight_sources.all()),
+        key=lambda s: (s["kind"], s["title"], s["url"]),
+    )
+    data = flight_dict(flight, sources=sources)
+    data["legs"] = [leg_dict(leg, with_flight=False) for leg in flight.legs.all()]
+    data["segments"] = [segment_dict(segment) for segment in flight.segments.all()]
+    return data

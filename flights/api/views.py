@@ -1,40 +1,46 @@
 """The read-only JSON API under /api/v1/ (documented at /api/, schema at /api/v1/openapi.json).
 
-Every endpoint answers GET and HEAD only, costs a fixed number of queries whatever the data
-size, and answers a parameter it cannot use with 400 and a body naming it.
+Django REST framework views: django-filter's backend with the shared `FlightFilterSet`, DRF
+pagination (numbered, or keyset cursors), `AnonRateThrottle` at API_ANON_RATE, and ETag /
+Last-Modified from the data version. Every endpoint answers GET and HEAD only, costs a fixed
+number of queries whatever the data size, and answers a parameter it cannot use with 400 and a
+body naming it (docs/api.md).
 """
 
 import datetime as dt
 import hashlib
-import time
-from functools import wraps
 
-from django.conf import settings
-from django.core.cache import cache
-from django.db.models import Prefetch, Q
+from django.db.models import Prefetch
 from django.http import JsonResponse
 from django.shortcuts import render
-from django.urls import reverse
+from django.utils.decorators import method_decorator
 from django.views.decorators.http import condition, require_safe
+from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_view
+from rest_framework import exceptions, generics
+from rest_framework.response import Response
+from rest_framework.reverse import reverse
+from rest_framework.views import APIView
 
-from flights.api import params, schema
-from flights.api.serialize import (
-    airport_dict,
-    country_dict,
-    flight_dict,
-    flights_for_output,
-    leg_dict,
-    legs_for_output,
-    operator_dict,
-    segment_dict,
+from flights.api import serializers
+from flights.api.docs import docs_context, openapi_document
+from flights.api.filtering import AirportFilterSet, StrictFilterBackend, reject_unknown
+from flights.api.pagination import (
+    PAGINATION_PARAMETERS,
+    FlightPagination,
+    LegPagination,
+    NumberedPagination,
 )
+from flights.api.serialize import flights_for_output, legs_for_output
+from flights.api.throttling import AnonThrottle
 from flights.cache import data_version
+from flights.filters import FlightFilterSet, LegFilterSet
 from flights.models import (
     Airport,
     CitizenshipCount,
     Country,
     Flight,
     FlightSource,
+    Leg,
     Operator,
     PassengerSegment,
 )
@@ -63,251 +69,225 @@ def _last_modified(request, *args, **kwargs) -> dt.datetime | None:
     return None if stamp is None else dt.datetime.fromtimestamp(stamp // 10**9, tz=dt.UTC)
 
 
-def throttled(request) -> int | None:
-    """Seconds to wait when an anonymous client has used its API_ANON_RATE this minute.
+ERRORS = {
+    400: serializers.ErrorsSerializer,
+    404: serializers.ErrorsSerializer,
+    429: serializers.ErrorsSerializer,
+}
 
-    A fixed one-minute window per client address in the cache; signed-in users are not counted.
-    A cache outage lets requests through (the cache is an optimisation, never an outage).
+
+conditional = method_decorator(condition(etag_func=_etag, last_modified_func=_last_modified))
+
+
+class ApiView(APIView):
+    """GET/HEAD only; throttled; revalidated by ETag/Last-Modified from the data version.
+
+    Every subclass's `get` is wrapped in Django's `condition`: the check runs after DRF's
+    authentication and throttle (a 304 is still counted) and before any query for the answer.
     """
-    if request.user.is_authenticated or not settings.API_ANON_RATE:
-        return None
-    now = int(time.time())
-    key = f"api-throttle:{request.META.get('REMOTE_ADDR', '')}:{now // 60}"
-    try:
-        cache.add(key, 0, timeout=61)
-        used = cache.incr(key)
-    except Exception:  # noqa: BLE001
-        return None
-    return 60 - now % 60 if used > settings.API_ANON_RATE else None
+
+    def __init_subclass__(cls, **kwargs):
+        super().__init_subclass__(**kwargs)
+        get = getattr(cls, "get", None)
+        if get is not None and not getattr(get, "conditional", False):
+            cls.get = conditional(get)
+            cls.get.conditional = True
+
+    http_method_names = ["get", "head"]
+    throttle_classes = [AnonThrottle]
+    # Parameters besides the filters (pagination); anything else is a 400.
+    extra_parameters: tuple[str, ...] = ()
+
+    def check_parameters(self, request) -> None:
+        reject_unknown(request.query_params, self.extra_parameters)
 
 
-def api_view(view):
-    """GET/HEAD only; anonymous throttling; revalidation by ETag/Last-Modified; 400s."""
+class FilteredList(ApiView, generics.ListAPIView):
+    filter_backends = [StrictFilterBackend]
+    extra_parameters = PAGINATION_PARAMETERS
+    order: tuple[str, ...] = ()
+    output = None  # the queryset with everything a row shows (flights_for_output, …)
 
-    @require_safe
-    @wraps(view)
-    def throttle(request, *args, **kwargs):
-        wait = throttled(request)
-        if wait is not None:
-            response = JsonResponse(
-                {"errors": [params.error(None, None, "Too many requests; retry later.")]},
-                status=429,
-            )
-            response["Retry-After"] = str(wait)
-            return response
-        return conditional(request, *args, **kwargs)
-
-    @condition(etag_func=_etag, last_modified_func=_last_modified)
-    @wraps(view)
-    def conditional(request, *args, **kwargs):
-        return wrapper(request, *args, **kwargs)
-
-    def wrapper(request, *args, **kwargs):
-        try:
-            return view(request, *args, **kwargs)
-        except params.BadParameters as exc:
-            return params.bad_request(exc.errors)
-
-    return throttle
+    def filter_queryset(self, queryset):
+        return type(self).output(super().filter_queryset(queryset)).order_by(*self.order)
 
 
-def page_response(request, page: params.Page, results: list[dict]) -> JsonResponse:
-    following, previous = params.page_links(request, page)
-    return JsonResponse(
-        {
-            "count": page.count,
-            "page": page.number,
-            "page_size": page.size,
-            "pages": page.pages,
-            "next": following,
-            "previous": previous,
-            "results": results,
-        }
+@extend_schema_view(
+    get=extend_schema(
+        operation_id="listFlights",
+        summary="Flights, newest first",
+        description="A page of flights matching the filters, newest first (date, then id).",
+        responses={200: serializers.FlightSerializer(many=True), **ERRORS},
+        tags=["flights"],
     )
+)
+class FlightList(FilteredList):
+    queryset = Flight.objects.all()
+    filterset_class = FlightFilterSet
+    serializer_class = serializers.FlightSerializer
+    pagination_class = FlightPagination
+    order = FLIGHT_ORDER
+    output = staticmethod(flights_for_output)
 
 
-def flights_after(flights, keys):
-    """Flights after (date, id) in newest-first order; `date <= d` lets the date index stop."""
-    day, pk = keys
-    return flights.filter(date__lte=day).filter(Q(date__lt=day) | Q(pk__lt=pk))
-
-
-def legs_after(legs, keys):
-    """Legs after (flight date, flight id, sequence) in the list's order."""
-    day, flight_id, sequence = keys
-    return legs.filter(flight__date__lte=day).filter(
-        Q(flight__date__lt=day)
-        | Q(flight_id__lt=flight_id)
-        | Q(flight_id=flight_id, sequence__gt=sequence)
+@extend_schema_view(
+    get=extend_schema(
+        operation_id="listLegs",
+        summary="Legs, newest flight first",
+        description="A page of the legs of matching flights, newest flight first, legs in flying "
+        "order, each with its flight and sources.",
+        responses={200: serializers.LegInListSerializer(many=True), **ERRORS},
+        tags=["flights"],
     )
+)
+class LegList(FilteredList):
+    queryset = Leg.objects.all()
+    filterset_class = LegFilterSet
+    serializer_class = serializers.LegInListSerializer
+    pagination_class = LegPagination
+    order = LEG_ORDER
+    output = staticmethod(legs_for_output)
 
 
-def cursor_response(size: int, following: str | None, results: list[dict]) -> JsonResponse:
-    """A cursor page: no count (counting is what a deep page must not pay), a next link."""
-    return JsonResponse(
-        {
-            "count": None,
-            "page": None,
-            "page_size": size,
-            "pages": None,
-            "next": following,
-            "previous": None,
-            "results": results,
-        }
+@extend_schema_view(
+    get=extend_schema(
+        operation_id="getFlight",
+        summary="One flight",
+        description="A flight with its legs, its sources (with publisher and note) and its ARTS "
+        "passenger segments (counts only).",
+        responses={200: serializers.FlightDetailSerializer, **ERRORS},
+        tags=["flights"],
     )
-
-
-@api_view
-def api_root(request):
-    params.reject_unknown(request.GET, ())
-    return JsonResponse(
-        {
-            "docs": request.build_absolute_uri(reverse("flights:api_docs")),
-            "schema": request.build_absolute_uri(reverse("flights:api_schema")),
-            "endpoints": {
-                "flights": request.build_absolute_uri(reverse("flights:api_flights")),
-                "legs": request.build_absolute_uri(reverse("flights:api_legs")),
-                "airports": request.build_absolute_uri(reverse("flights:api_airports")),
-                "countries": request.build_absolute_uri(reverse("flights:api_countries")),
-                "operators": request.build_absolute_uri(reverse("flights:api_operators")),
-            },
-        }
-    )
-
-
-@api_view
-def flight_list(request):
-    form = params.filter_form(request.GET, strict=True, also_allowed=params.PAGINATION_PARAMETERS)
-    number, size = params.pagination(request.GET)
-    flights = flights_for_output(form.filter_flights()).order_by(*FLIGHT_ORDER)
-    if params.CURSOR in request.GET:
-        rows, following = params.cursor_page(
-            request, flights, flights_after, lambda f: (f.date, f.pk), size, 2
-        )
-        return cursor_response(size, following, [flight_dict(f) for f in rows])
-    page, rows = params.paginate(flights, number, size)
-    return page_response(request, page, [flight_dict(f) for f in rows])
-
-
-@api_view
-def flight_detail(request, pk: int):
-    params.reject_unknown(request.GET, ())
-    flight = (
+)
+class FlightDetail(ApiView, generics.RetrieveAPIView):
+    serializer_class = serializers.FlightDetailSerializer
+    queryset = (
         Flight.objects.with_route()
         .with_legs()
         .prefetch_related(
             Prefetch("flight_sources", queryset=FlightSource.objects.select_related("source")),
             Prefetch(
-                "segments",
-                queryset=PassengerSegment.objects.select_related("pickup", "dropoff"),
+                "segments", queryset=PassengerSegment.objects.select_related("pickup", "dropoff")
             ),
             Prefetch(
                 "segments__citizenships",
                 queryset=CitizenshipCount.objects.order_by("-people", "reported_name"),
             ),
         )
-        .filter(pk=pk)
-        .first()
     )
-    if flight is None:
-        return params.not_found(f"No flight has the id {pk}.")
-    sources = sorted(
-        (
+
+    def get_object(self):
+        self.check_parameters(self.request)
+        flight = self.get_queryset().filter(pk=self.kwargs["pk"]).first()
+        if flight is None:
+            raise exceptions.NotFound(f"No flight has the id {self.kwargs['pk']}.")
+        return flight
+
+
+@extend_schema_view(
+    get=extend_schema(
+        operation_id="listAirports",
+        summary="Airports",
+        description="A page of airports, by ICAO code.",
+        responses={200: serializers.AirportSerializer(many=True), **ERRORS},
+        tags=["reference"],
+    )
+)
+class AirportList(ApiView, generics.ListAPIView):
+    queryset = Airport.objects.order_by("icao")
+    serializer_class = serializers.AirportSerializer
+    filter_backends = [StrictFilterBackend]
+    filterset_class = AirportFilterSet
+    pagination_class = NumberedPagination
+    extra_parameters = ("page", "page_size")
+
+
+@extend_schema_view(
+    get=extend_schema(
+        operation_id="getAirport",
+        summary="One airport",
+        description="An airport by its ICAO, IATA or FAA LID code.",
+        responses={200: serializers.AirportSerializer, **ERRORS},
+        parameters=[OpenApiParameter("code", str, OpenApiParameter.PATH, description="A code.")],
+        tags=["reference"],
+    )
+)
+class AirportDetail(ApiView, generics.RetrieveAPIView):
+    serializer_class = serializers.AirportSerializer
+    queryset = Airport.objects.all()
+
+    def get_object(self):
+        self.check_parameters(self.request)
+        code = self.kwargs["code"]
+        airport = None if "\x00" in code else Airport.objects.resolve(code)
+        if airport is None:
+            raise exceptions.NotFound(f"No airport has the code “{code}”.")
+        return airport
+
+
+@extend_schema_view(
+    get=extend_schema(
+        operation_id="listCountries",
+        summary="Countries",
+        description="Every country.",
+        responses={200: serializers.CountryListSerializer, **ERRORS},
+        tags=["reference"],
+    )
+)
+class CountryList(ApiView):
+    def get(self, request):
+        self.check_parameters(request)
+        countries = Country.objects.order_by("code")
+        return Response({"results": [serializers.CountrySerializer.shape(c) for c in countries]})
+
+
+@extend_schema_view(
+    get=extend_schema(
+        operation_id="listOperators",
+        summary="Operators",
+        description="Every operator; the slug of its name is the `operator` filter's value.",
+        responses={200: serializers.OperatorListSerializer, **ERRORS},
+        tags=["reference"],
+    )
+)
+class OperatorList(ApiView):
+    def get(self, request):
+        self.check_parameters(request)
+        operators = Operator.objects.order_by("name", "id")
+        return Response({"results": [serializers.OperatorSerializer.shape(o) for o in operators]})
+
+
+@extend_schema_view(
+    get=extend_schema(
+        operation_id="root",
+        summary="API index",
+        description="Links to the documentation, the schema and every endpoint.",
+        responses={200: serializers.RootSerializer, **ERRORS},
+        tags=["reference"],
+    )
+)
+class ApiRoot(ApiView):
+    def get(self, request):
+        self.check_parameters(request)
+        names = ("flights", "legs", "airports", "countries", "operators")
+        return Response(
             {
-                "kind": link.source.kind,
-                "title": link.source.title,
-                "url": link.source.url,
-                "publisher": link.source.publisher or None,
-                "retrieved_on": link.source.retrieved_on.isoformat()
-                if link.source.retrieved_on
-                else None,
-                "note": link.note or None,
+                "docs": reverse("flights:api_docs", request=request),
+                "schema": reverse("flights:api_schema", request=request),
+                "endpoints": {n: reverse(f"flights:api_{n}", request=request) for n in names},
             }
-            for link in flight.flight_sources.all()
-        ),
-        key=lambda s: (s["kind"], s["title"], s["url"]),
-    )
-    data = flight_dict(flight, sources=sources)
-    data["legs"] = [leg_dict(leg, with_flight=False) for leg in flight.legs.all()]
-    data["segments"] = [segment_dict(segment) for segment in flight.segments.all()]
-    return JsonResponse(data)
-
-
-@api_view
-def leg_list(request):
-    form = params.filter_form(request.GET, strict=True, also_allowed=params.PAGINATION_PARAMETERS)
-    number, size = params.pagination(request.GET)
-    legs = legs_for_output(form.filter_legs()).order_by(*LEG_ORDER)
-    if params.CURSOR in request.GET:
-        rows, following = params.cursor_page(
-            request,
-            legs,
-            legs_after,
-            lambda leg: (leg.flight.date, leg.flight_id, leg.sequence),
-            size,
-            3,
         )
-        return cursor_response(size, following, [leg_dict(leg) for leg in rows])
-    page, rows = params.paginate(legs, number, size)
-    return page_response(request, page, [leg_dict(leg) for leg in rows])
-
-
-@api_view
-def airport_list(request):
-    params.reject_unknown(request.GET, ("code", "country", "page", "page_size"))
-    number, size = params.pagination(request.GET)
-    airports = Airport.objects.order_by("icao")
-    code = params.text(request.GET, "code")
-    if code:
-        airports = airports.by_code(code)
-    country = params.text(request.GET, "country").upper()
-    if country:
-        if len(country) != 2 or not country.isascii() or not country.isalpha():
-            raise params.BadParameters(
-                [
-                    params.error(
-                        "country",
-                        request.GET["country"],
-                        "“country” must be an ISO 3166-1 alpha-2 code, e.g. CN.",
-                    )
-                ]
-            )
-        airports = airports.filter(country_id=country)
-    page, rows = params.paginate(airports, number, size)
-    return page_response(request, page, [airport_dict(a) for a in rows])
-
-
-@api_view
-def airport_detail(request, code: str):
-    params.reject_unknown(request.GET, ())
-    airport = None if "\x00" in code else Airport.objects.resolve(code)
-    if airport is None:
-        return params.not_found(f"No airport has the code “{code}”.")
-    return JsonResponse(airport_dict(airport))
-
-
-@api_view
-def country_list(request):
-    params.reject_unknown(request.GET, ())
-    return JsonResponse({"results": [country_dict(c) for c in Country.objects.order_by("code")]})
-
-
-@api_view
-def operator_list(request):
-    params.reject_unknown(request.GET, ())
-    return JsonResponse(
-        {"results": [operator_dict(o) for o in Operator.objects.order_by("name", "id")]}
-    )
 
 
 @require_safe
 def openapi_schema(request):
-    return JsonResponse(schema.document(), json_dumps_params={"ensure_ascii": False})
+    """drf-spectacular's document, generated once per process (it depends only on code)."""
+    return JsonResponse(openapi_document(), json_dumps_params={"ensure_ascii": False})
 
 
 @require_safe
 def api_docs(request):
-    return render(request, "flights/api/docs.html", {"api": schema.docs_context()})
+    return render(request, "flights/api/docs.html", {"api": docs_context()})
 
 
 @require_safe
