@@ -12,6 +12,7 @@ import re
 from collections.abc import Iterable, Mapping
 
 import plotly.graph_objects as go
+from django.utils.translation import gettext
 
 from flights.choices import FlightKind
 from flights.geo import great_circle_points
@@ -205,7 +206,8 @@ def flights_over_time(
         stacks[_iso(row["bucket"])] = stacks.get(_iso(row["bucket"]), 0) + row["n"]
     _count_axis(fig, stacks.values())
     _date_axis(fig, [dt.date.fromisoformat(x[:10]) for x in stacks], bucket)
-    fig.update_yaxes(title_text=f"flights per {bucket}")
+    per = gettext("flights per week") if bucket == "week" else gettext("flights per month")
+    fig.update_yaxes(title_text=per)
     add_events(fig, events)
     return fig
 
@@ -214,7 +216,7 @@ def ranking(
     rows: Iterable[Mapping],
     *,
     colour: str = OKABE_ITO["blue"],
-    unit: str = "flights",
+    unit: str | None = None,
     total: int | None = None,
 ):
     """A horizontal bar chart of labelled counts, largest on top.
@@ -223,6 +225,7 @@ def ranking(
     whole filtered count, not of the rows shown; without a total no percentage is printed.
     """
     rows = list(rows)
+    unit = unit or gettext("flights")
     labels = [safe(r["label"]) for r in reversed(rows)]
     values = [r["n"] for r in reversed(rows)]
     text = [f"{v:,} ({v / total:.0%})" if total else f"{v:,}" for v in values]
@@ -254,16 +257,16 @@ def movements_over_time(months: Iterable[Mapping]) -> go.Figure:
             go.Bar(
                 x=xs,
                 y=[m["departures"] for m in months],
-                name="Departures",
+                name=gettext("Departures"),
                 marker_color=OKABE_ITO["blue"],
-                hovertemplate="%{x|%b %Y}: %{y} departures<extra></extra>",
+                hovertemplate=f"%{{x|%b %Y}}: %{{y}} {gettext('departures')}<extra></extra>",
             ),
             go.Bar(
                 x=xs,
                 y=[m["arrivals"] for m in months],
-                name="Arrivals",
+                name=gettext("Arrivals"),
                 marker_color=OKABE_ITO["orange"],
-                hovertemplate="%{x|%b %Y}: %{y} arrivals<extra></extra>",
+                hovertemplate=f"%{{x|%b %Y}}: %{{y}} {gettext('arrivals')}<extra></extra>",
             ),
         ]
     )
@@ -271,13 +274,14 @@ def movements_over_time(months: Iterable[Mapping]) -> go.Figure:
     _grid_axes(fig)
     _count_axis(fig, [m["departures"] for m in months] + [m["arrivals"] for m in months])
     _date_axis(fig, [m["month"] for m in months], "month")
-    fig.update_yaxes(title_text="legs per month")
+    fig.update_yaxes(title_text=gettext("legs per month"))
     return fig
 
 
-def monthly_counts(months: Iterable[Mapping], *, label: str = "flights") -> go.Figure:
+def monthly_counts(months: Iterable[Mapping], *, label: str | None = None) -> go.Figure:
     """A single monthly bar series. `months`: {month, n}."""
     months = list(months)
+    label = label or gettext("flights")
     fig = go.Figure(
         go.Bar(
             x=[_iso(m["month"]) for m in months],
@@ -292,7 +296,7 @@ def monthly_counts(months: Iterable[Mapping], *, label: str = "flights") -> go.F
     _grid_axes(fig)
     _count_axis(fig, [m["n"] for m in months])
     _date_axis(fig, [m["month"] for m in months], "month")
-    fig.update_yaxes(title_text=f"{label} per month")
+    fig.update_yaxes(title_text=gettext("%(things)s per month") % {"things": label})
     return fig
 
 
@@ -347,7 +351,7 @@ def _view_buttons() -> list[dict]:
                     "method": "relayout",
                     "args": [{"geo.lonaxis.range": v["lon"], "geo.lataxis.range": v["lat"]}],
                 }
-                for name, v in (("Americas", AMERICAS), ("World", WORLD))
+                for name, v in ((gettext("Americas"), AMERICAS), (gettext("World"), WORLD))
             ],
         }
     ]
@@ -421,7 +425,7 @@ def route_map(routes: Iterable[Mapping], airports: Iterable[Mapping]) -> go.Figu
                 marker={"size": 10, "color": "rgba(0,0,0,0)"},
                 text=[
                     safe(
-                        f"{r['from']['code']} → {r['to']['code']}: {r['n']:,} legs "
+                        f"{r['from']['code']} → {r['to']['code']}: {r['n']:,} {gettext('legs')} "
                         f"({KIND_LABELS.get(r['kind'], r['kind']).lower()})"
                     )
                     for r in routes
@@ -429,9 +433,10 @@ def route_map(routes: Iterable[Mapping], airports: Iterable[Mapping]) -> go.Figu
                 customdata=[r.get("url", "") for r in routes],
                 hoverinfo="text",
                 showlegend=False,
-                name="routes",
+                name=gettext("routes"),
             )
         )
+    takeoffs = gettext("takeoffs and landings")
     busiest = max((a["n"] for a in airports), default=1)
     fig.add_trace(
         go.Scattergeo(
@@ -447,12 +452,10 @@ def route_map(routes: Iterable[Mapping], airports: Iterable[Mapping]) -> go.Figu
                 "opacity": 0.85,
                 "line": {"width": 0.5, "color": "#ffffff"},
             },
-            hovertext=[
-                safe(f"{a['code']} {a['name']}: {a['n']:,} takeoffs and landings") for a in airports
-            ],
+            hovertext=[safe(f"{a['code']} {a['name']}: {a['n']:,} {takeoffs}") for a in airports],
             customdata=[a.get("url", "") for a in airports],
             hoverinfo="text",
-            name="Airports (size: takeoffs + landings)",
+            name=gettext("Airports (size: takeoffs + landings)"),
         )
     )
     fig = _geo_layout(fig, height=560, fit=False, view=AMERICAS)
@@ -477,7 +480,7 @@ def removals_choropleth(countries: Iterable[Mapping]) -> go.Figure:
             showscale=False,
             marker_line_color="#8a8a93",
             marker_line_width=0.5,
-            hovertemplate="%{text}: %{z:,} removal flights<extra></extra>",
+            hovertemplate=f"%{{text}}: %{{z:,}} {gettext('removal flights')}<extra></extra>",
         )
     )
     fig = _geo_layout(fig, height=480, fit=False, view=AMERICAS)
@@ -510,7 +513,7 @@ def flight_map(legs: Iterable[Mapping]) -> go.Figure:
                 mode="lines",
                 line={"width": 2, "color": ROUTE_COLOUR},
                 hoverinfo="skip",
-                name="Legs",
+                name=gettext("Legs"),
             )
         )
     if flown[0]:
@@ -521,7 +524,7 @@ def flight_map(legs: Iterable[Mapping]) -> go.Figure:
                 mode="lines",
                 line={"width": 2, "color": ROUTE_COLOUR},
                 hoverinfo="skip",
-                name="Flown track (ADS-B)",
+                name=gettext("Flown track (ADS-B)"),
             )
         )
     if gaps[0]:
@@ -532,9 +535,10 @@ def flight_map(legs: Iterable[Mapping]) -> go.Figure:
                 mode="lines",
                 line={"width": 2, "color": ROUTE_COLOUR, "dash": "dash"},
                 hoverinfo="skip",
-                name="No coverage",
+                name=gettext("No coverage"),
             )
         )
+    inferred = " " + gettext("(inferred)")
     stops: dict[str, Mapping] = {}
     for leg in legs:
         stops.setdefault(leg["from"]["code"], leg["from"])
@@ -547,9 +551,7 @@ def flight_map(legs: Iterable[Mapping]) -> go.Figure:
             text=[safe(code) for code in stops],
             textposition="top center",
             hovertext=[
-                safe(
-                    f"{code} {s['name']}" + (" (inferred)" if s.get("basis") == "inferred" else "")
-                )
+                safe(f"{code} {s['name']}" + (inferred if s.get("basis") == "inferred" else ""))
                 for code, s in stops.items()
             ],
             hoverinfo="text",
@@ -564,7 +566,7 @@ def flight_map(legs: Iterable[Mapping]) -> go.Figure:
                 ],
                 "line": {"width": 2, "color": AIRPORT_COLOUR},
             },
-            name="Airports (hollow: inferred)",
+            name=gettext("Airports (hollow: inferred)"),
         )
     )
     return _geo_layout(fig, height=420, fit=True)

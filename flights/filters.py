@@ -308,14 +308,22 @@ class FlightFilterSet(django_filters.FilterSet):
         label=gettext_lazy("To"), widget=forms.DateInput(attrs={"type": "date"})
     )
     country = django_filters.CharFilter(
-        **_text(gettext_lazy("Destination country"), 14, "e.g. CN, China", 60, "country-names"),
+        **_text(
+            gettext_lazy("Destination country"),
+            14,
+            gettext_lazy("e.g. CN, China"),
+            60,
+            "country-names",
+        ),
         help_text=gettext_lazy("ISO code or name, e.g. CN or China"),
     )
     airport = django_filters.CharFilter(
-        **_text(gettext_lazy("Departure airport"), 6, "e.g. AEX", 8, "airport-codes")
+        **_text(gettext_lazy("Departure airport"), 6, gettext_lazy("e.g. AEX"), 8, "airport-codes")
     )
     operator = OperatorFilter(label=gettext_lazy("Operator"))
-    aircraft = django_filters.CharFilter(**_text(gettext_lazy("Aircraft"), 8, "registration", 10))
+    aircraft = django_filters.CharFilter(
+        **_text(gettext_lazy("Aircraft"), 8, gettext_lazy("registration"), 10)
+    )
     kind = django_filters.MultipleChoiceFilter(
         choices=FlightKind.choices, widget=forms.CheckboxSelectMultiple
     )
@@ -325,7 +333,9 @@ class FlightFilterSet(django_filters.FilterSet):
         widget=forms.CheckboxSelectMultiple,
     )
     source = django_filters.ChoiceFilter(
-        choices=SourceKind.choices, empty_label=gettext_lazy("Any source"), label="Source"
+        choices=SourceKind.choices,
+        empty_label=gettext_lazy("Any source"),
+        label=gettext_lazy("Source"),
     )
     synthetic = django_filters.ChoiceFilter(
         choices=Synthetic.CHOICES,

@@ -88,7 +88,8 @@ def untranslated_text(source: str) -> list[tuple[int, str]]:
 
 def template_msgids(source: str) -> set[str | tuple[str, str]]:
     """The msgids a template marks (singular for plurals), with (context, msgid) for pgettext."""
-    code = templatize(source).encode()
+    # Indented template text becomes indented code; every templatized line stands alone.
+    code = "\n".join(line.lstrip() for line in templatize(source).splitlines()).encode()
     ids = set()
     for _line, message, _comments, context in extract("python", io.BytesIO(code)):
         msgid = message[0] if isinstance(message, tuple) else message

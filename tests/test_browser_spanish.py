@@ -100,3 +100,35 @@ def test_a_volunteer_uses_the_sighting_form_in_spanish(page, records):
     page.click("header form button")  # log out: back to the Spanish home page
     page.wait_for_url(re.compile(r".*/es/$"))
     assert_spanish(page, "Vuelos recientes", "Iniciar sesión")
+
+
+def test_every_public_page_renders_in_spanish_with_no_english_left(page, records):
+    from django.urls import reverse
+    from django.utils import translation
+
+    from flights.models import Flight
+
+    flight = Flight.objects.get()
+    pages = [
+        ("flights:dashboard", [], "Resumen"),
+        ("flights:route_map", [], "Mapa de rutas"),
+        ("flights:flight_list", [], "Todos los vuelos"),
+        ("flights:flight_detail", [flight.pk], "Tramos"),
+        ("flights:airport_detail", ["KAEX"], "Salidas y llegadas por mes"),
+        ("flights:aircraft_detail", [flight.aircraft.registration], "Operador registrado"),
+        ("flights:country_detail", ["GT"], "Desde dónde despegaron estos vuelos"),
+        ("flights:airport_list", [], "Aeropuertos"),
+        ("flights:report_index", [], "Informes mensuales"),
+        ("flights:monthly_report", ["2025-05"], "Vuelos por tipo"),
+        ("flights:reconciliation", [], "Cobertura por mes"),
+        ("flights:people", [], "Personas, nacionalidad y costo"),
+        ("flights:methodology", [], "Cómo se obtienen estas cifras"),
+    ]
+    artifacts = Path(settings.BASE_DIR) / "test-artifacts"
+    artifacts.mkdir(exist_ok=True)
+    for name, args, expected in pages:
+        with translation.override("es"):
+            url = reverse(name, args=args)
+        page.goto(url)
+        assert_spanish(page, expected)
+        page.screenshot(path=str(artifacts / f"es-{name.split(':')[1]}.png"), full_page=True)

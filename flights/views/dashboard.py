@@ -313,11 +313,11 @@ def flight_list(request):
         "flight_page", (form.cache_key(), sort, page.number), lambda: _rows_in_order(list(ids))
     )
     columns = [
-        ("date", "Date"),
-        ("route", "Route"),
-        ("legs", "Legs"),
-        ("distance", "Distance"),
-        ("pax", "People on board"),
+        ("date", gettext("Date")),
+        ("route", gettext("Route")),
+        ("legs", gettext("Legs")),
+        ("distance", gettext("Distance")),
+        ("pax", gettext("People on board")),
     ]
     return render(
         request,
@@ -424,7 +424,7 @@ def airport_detail(request, code: str):
                 (airport.pk, synthetic.key(form)),
                 lambda: charts.ranking(
                     [{"label": r["code"], "n": r["n"]} for r in data["destinations"]],
-                    unit="legs",
+                    unit=gettext("legs"),
                     total=data["departures"],
                 ),
             ),
