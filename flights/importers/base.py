@@ -530,21 +530,37 @@ class Report:
         self._pending: list[RejectedRow] = []
         self._last_progress = time.monotonic()
         self.column_names: dict[str, str] = {}
+        # A zip's members joined into one file (sources.MemberLines): messages name the member.
+        self.members = None
 
     def reset(self) -> None:
         RejectedRow.objects.filter(run=self.run).delete()
+        members = self.members
         self.__init__(self.run)
+        self.members = members
+
+    def place(self, message: str) -> str:
+        """The message with its line numbers said as lines of the zip member they are in."""
+        return self.members.place(message) if self.members else message
 
     def warn(self, message: str) -> None:
         if len(self.warnings) < MAX_WARNINGS:
-            self.warnings.append(message.replace("\x00", "\\0"))
+            self.warnings.append(self.place(message).replace("\x00", "\\0"))
         else:
             self._dropped_warnings += 1
+
+    def _in_member(self, line: int, message: str) -> tuple[int, str]:
+        if not self.members:
+            return line, message
+        name, member_line = self.members.locate(line)
+        return member_line, f'zip member "{name}", line {member_line}: {self.place(message)}'
 
     def reject(self, line: int, errors: list[tuple[str, str, str]]) -> None:
         """One rejected row, with every (column, value, message) found wrong in it."""
         self.rejected += 1
+        joined = line
         for column, value, message in errors:
+            line, message = self._in_member(joined, message)
             self._pending.append(
                 RejectedRow(
                     run=self.run,
@@ -559,10 +575,13 @@ class Report:
 
     def add_rejected(self, rows: list[tuple[int, str, str, str]]) -> None:
         """Rejected rows already counted and clipped elsewhere (a reading process)."""
-        self._pending += [
-            RejectedRow(run=self.run, line=line, column=column, value=value, message=message)
-            for line, column, value, message in rows
-        ]
+        for joined, column, value, message in rows:
+            line, message = self._in_member(joined, message)
+            self._pending.append(
+                RejectedRow(
+                    run=self.run, line=line, column=column, value=value, message=clip(message, 500)
+                )
+            )
         if len(self._pending) >= REJECT_BATCH:
             self.flush()
 
@@ -809,12 +828,13 @@ def _execute(run: ImportRun, importer_class: type[Importer], path: Path | None) 
             if not run.file:
                 raise ImportFailed("the run has no file")
             path = Path(run.file.path)
-        from .sources import plain_csv  # sources reads ImportFailed from here
+        from .sources import MemberLines, plain_csv  # sources reads ImportFailed from here
 
-        with plain_csv(Path(path), report.warn) as csv_path:
+        report.members = MemberLines()
+        with plain_csv(Path(path), report.warn, report.members) as csv_path:
             objects = _read_and_write(run, importer_class, report, csv_path)
     except ImportFailed as exc:
-        return _finish(run, report, ImportStatus.FAILED, objects, str(exc))
+        return _finish(run, report, ImportStatus.FAILED, objects, report.place(str(exc)))
     except SoftTimeLimitExceeded:
         return _finish(
             run, report, ImportStatus.FAILED, {}, "the import took longer than its time limit"
