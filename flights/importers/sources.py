@@ -21,7 +21,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
-from .base import ImportFailed
+from .errors import ImportFailed
 
 GZIP_MAGIC = b"\x1f\x8b"
 ZIP_MAGIC = b"PK\x03\x04"
@@ -216,6 +216,15 @@ def cell_text(value) -> str:
 
 def xlsx_rows(path: Path, reader: str = "calamine") -> Iterator[list[str]]:
     """The first sheet's rows as lists of text (see CALAMINE_MAX_BYTES for which reader)."""
+    if reader == "stream":
+        from .xlsx import SheetError, stream_rows
+
+        try:
+            for row in stream_rows(path):
+                yield [cell_text(value) for value in row]
+        except SheetError as exc:
+            raise ImportFailed(f"the Excel workbook cannot be read: {exc}") from None
+        return
     if reader == "openpyxl":
         from openpyxl import load_workbook
 
@@ -241,13 +250,14 @@ def xlsx_rows(path: Path, reader: str = "calamine") -> Iterator[list[str]]:
 
 
 # calamine holds the whole sheet while it hands out rows (909 MB peak for a 24 MB workbook of
-# 200,000 rows; docs/benchmarks.md, "Excel readers"); openpyxl's read-only mode streams in flat
-# memory but is many times slower. Small workbooks take the fast reader, big ones the bounded.
+# 200,000 rows; docs/benchmarks.md, "Excel readers"). Bigger workbooks are streamed row by row
+# from the sheet's XML (xlsx.py) in flat memory: openpyxl's read-only mode streams too, but
+# took 4.6 times the CPU time on the same workbook (docs/benchmarks.md, 2026-12-02).
 CALAMINE_MAX_BYTES = 4 * 1024 * 1024
 
 
 def write_xlsx_as_csv(path: Path, out: Path) -> None:
-    reader = "calamine" if path.stat().st_size <= CALAMINE_MAX_BYTES else "openpyxl"
+    reader = "calamine" if path.stat().st_size <= CALAMINE_MAX_BYTES else "stream"
     with open(out, "w", encoding="utf-8", newline="") as dst:
         writer = csv.writer(dst, lineterminator="\n")
         for cells in xlsx_rows(path, reader=reader):
