@@ -1,10 +1,11 @@
-"""python-calamine against openpyxl read-only on one ARTS-shaped workbook (docs/imports.md).
+"""python-calamine, openpyxl read-only and the streaming reader (flights/importers/xlsx.py) on one
+ARTS-shaped workbook (docs/imports.md).
 
-    .venv/bin/python benchmarks/xlsx_readers.py [ROWS] [REPEATS]
+    .venv/bin/python benchmarks/xlsx_readers.py [ROWS] [REPEATS] [READER,READER...]
 
 Writes a fabricated 43-column ARTS workbook of ROWS rows (default 200,000) once, then reads it
 REPEATS times with each reader, each read in a fresh process, and prints the wall time and the
-peak resident memory (ru_maxrss of the child) of each, with the spread.
+peak resident memory (ru_maxrss of the child) and CPU time of each, with the spread.
 """
 
 from __future__ import annotations
@@ -41,8 +42,9 @@ def main() -> None:
     if not path.exists():
         make_workbook(path, rows)
     print(f"{rows} rows x {COLUMNS} columns, {path.stat().st_size / 1e6:.1f} MB")
-    for reader in ("calamine", "openpyxl"):
-        times, peaks = [], []
+    readers = sys.argv[3].split(",") if len(sys.argv) > 3 else ["calamine", "openpyxl", "stream"]
+    for reader in readers:
+        times, peaks, cpus = [], [], []
         for _ in range(repeats):
             # ru_maxrss of children is the max over all children: one reader per process tree.
             out = subprocess.run(
@@ -53,10 +55,12 @@ def main() -> None:
             ).stdout.split()
             times.append(float(out[0]))
             peaks.append(float(out[1]))
+            cpus.append(float(out[3]))
         print(
             f"{reader}: {statistics.median(times):.1f} s (min {min(times):.1f}, max "
             f"{max(times):.1f}), peak RSS {statistics.median(peaks):.0f} MB "
-            f"(min {min(peaks):.0f}, max {max(peaks):.0f}), {repeats} runs"
+            f"(min {min(peaks):.0f}, max {max(peaks):.0f}), CPU {statistics.median(cpus):.1f} s "
+            f"(min {min(cpus):.1f}, max {max(cpus):.1f}), {repeats} runs"
         )
 
 
@@ -68,9 +72,10 @@ os.environ.setdefault('DJANGO_SETTINGS_MODULE', 'tracker.settings')
 import django
 django.setup()
 from flights.importers.sources import xlsx_rows
-t = time.perf_counter()
+t, cpu = time.perf_counter(), time.process_time()
 n = sum(1 for _ in xlsx_rows(Path(sys.argv[2]), reader=sys.argv[1]))
-print(time.perf_counter() - t, resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, n)
+print(time.perf_counter() - t, resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, n,
+      time.process_time() - cpu)
 """
 
 if __name__ == "__main__":

@@ -422,27 +422,3 @@ def test_a_route_through_mesa_prints_a_code_that_finds_mesa(tmp_path):
     path.write_text("date,from,to,mission_id\n2024-03-30,KIWA,KELP,M1\n")
     import_path("flightlog", path)
     assert Flight.objects.get().route == "KIWA → ELP"
-
-
-def test_a_big_workbook_is_streamed_by_the_bounded_reader(tmp_path, monkeypatch):
-    from openpyxl import Workbook
-
-    from flights.importers import sources
-
-    wb = Workbook(write_only=True)
-    ws = wb.create_sheet("log")
-    ws.append(["date", "from", "to", "passengers"])
-    ws.append([dt.date(2024, 3, 30), "KIWA", "KELP", 21.0])
-    path = tmp_path / "log.xlsx"
-    wb.save(path)
-    used = []
-    real = sources.xlsx_rows
-    monkeypatch.setattr(sources, "CALAMINE_MAX_BYTES", 0)
-    monkeypatch.setattr(
-        sources, "xlsx_rows", lambda p, reader: used.append(reader) or real(p, reader)
-    )
-
-    run = import_path("flightlog", path)
-
-    assert (run.status, run.accepted, used) == ("succeeded", 1, ["openpyxl"])
-    assert Leg.objects.get().passengers == 21

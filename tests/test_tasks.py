@@ -14,6 +14,7 @@ from pathlib import Path
 
 import pytest
 from django.conf import settings as django_settings
+from django.core.exceptions import ValidationError
 from django.core.files.base import ContentFile
 from django.db import connection
 from django.urls import reverse
@@ -22,7 +23,7 @@ from django.utils import timezone
 from flights import tasks
 from flights.importers import reap_stale_runs, run_import
 from flights.importers.feeds import FeedError, FeedUnavailable, fetch_feed
-from flights.models import Flight, ImportFeed, ImportRun, Leg
+from flights.models import Flight, ImportFeed, ImportProfile, ImportRun, Leg
 from tests.factories import SAMPLES, upload_on_a_real_worker
 
 REPO = Path(__file__).resolve().parent.parent
@@ -277,6 +278,54 @@ def test_a_feed_is_imported_when_changed_and_skipped_when_not(
         second = fetch_feed(feed.pk)
     second.refresh_from_db()
     assert second.objects_written["legs"] == {"created": 0, "updated": 1, "unchanged": 8}
+
+
+ODD_FEED = (
+    b"Flown on,Left from,Landed at,Headcount,Comments\n"
+    b"2024-03-30,KIWA,KELP,21,fine\n"
+    b"2024-03-31,KIWA,XXXX,5,bad airport\n"
+)
+
+
+def test_a_feed_naming_a_profile_is_imported_through_its_column_mapping(
+    feed_server, django_capture_on_commit_callbacks
+):
+    profile = ImportProfile.objects.create(
+        name="odd logs",
+        format="flightlog",
+        mapping={"Flown on": "date", "Left from": "from", "Landed at": "to",
+                 "Headcount": "passengers", "Comments": ""},
+    )  # fmt: skip
+    Feed.body = ODD_FEED
+    feed = ImportFeed.objects.create(
+        name="odd", url=feed_server, format="flightlog", profile=profile
+    )
+    with django_capture_on_commit_callbacks(execute=True):
+        run = fetch_feed(feed.pk)
+    run.refresh_from_db()
+    assert (run.status, run.profile, run.accepted, run.rejected) == ("rejects", profile, 1, 1)
+    assert list(run.rejected_rows.values_list("line", "column", "value")) == [
+        (3, "Landed at", "XXXX")
+    ]
+    assert Leg.objects.get().passengers == 21
+
+
+def test_the_same_feed_without_its_profile_is_refused_for_its_header(
+    feed_server, django_capture_on_commit_callbacks
+):
+    Feed.body = ODD_FEED
+    feed = ImportFeed.objects.create(name="odd", url=feed_server, format="flightlog")
+    with django_capture_on_commit_callbacks(execute=True):
+        run = fetch_feed(feed.pk)
+    run.refresh_from_db()
+    assert run.status == "failed" and "the header has no column for date" in run.error
+
+
+def test_a_feed_profile_of_another_format_is_refused_by_validation():
+    profile = ImportProfile.objects.create(name="arts odd", format="arts", mapping={})
+    feed = ImportFeed(name="odd", url="http://127.0.0.1/x.csv", format="flightlog", profile=profile)
+    with pytest.raises(ValidationError, match="maps columns of"):
+        feed.full_clean()
 
 
 def test_a_feed_with_an_etag_is_asked_conditionally(feed_server):

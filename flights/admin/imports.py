@@ -146,6 +146,7 @@ class ImportFeedAdmin(admin.ModelAdmin):
     list_display = [
         "name",
         "format",
+        "profile",
         "url",
         "enabled",
         "schedule",
@@ -161,7 +162,7 @@ class ImportFeedAdmin(admin.ModelAdmin):
         "last_checked_at",
         "last_result",
     ]
-    fields = ["name", "url", "format", "source_kind", "enabled", *readonly_fields]
+    fields = ["name", "url", "format", "profile", "source_kind", "enabled", *readonly_fields]
     actions = ["fetch_now"]
 
     @admin.display(description="schedule")

@@ -18,17 +18,11 @@ from django.utils import timezone
 from flights.models import ImportRun, ImportStatus
 
 from .arts import ArtsImporter
-from .base import (
-    ImportFailed,
-    Report,
-    _finish,
-    execute,
-    hold_run_lock,
-    release_run_lock,
-    worker_lost_message,
-)
+from .base import Report
+from .errors import ImportFailed
 from .flightlog import FlightlogImporter
 from .missions import ArtsMissionsImporter
+from .runs import _finish, execute, hold_run_lock, release_run_lock, worker_lost_message
 from .stationlog import StationlogImporter
 
 IMPORTERS = {

@@ -1,4 +1,5 @@
-"""What both importers share: reading a CSV file and running an import as an `ImportRun`.
+"""What every importer shares: reading a CSV file, its report, the `Importer` (runs.py runs one
+as an `ImportRun`).
 
 Reading (DATA.md): UTF-8 with or without a byte-order mark, else Windows-1252; any line ending;
 comma, semicolon or tab detected from the header; header names compared ignoring case, spaces,
@@ -23,13 +24,11 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
-from celery.exceptions import SoftTimeLimitExceeded
-from django.conf import settings
-from django.db import IntegrityError, connection, transaction
 from django.utils import timezone
 
-from flights.cache import bump_data_version
-from flights.models import Airport, ImportRun, ImportStatus, RejectedRow
+from flights.models import Airport, ImportRun, RejectedRow
+
+from .errors import ImportFailed
 
 log = logging.getLogger(__name__)
 
@@ -41,10 +40,6 @@ PROGRESS_EVERY_SECONDS = 1.0
 MAX_WARNINGS = 500
 VALUE_LIMIT = 200
 _HEADER_STRIP = re.compile(r"[\s_\-#.]+")
-
-
-class ImportFailed(Exception):
-    """The file could not be read at all; the message is one line for the person who sent it."""
 
 
 def normalise_header(name: str) -> str:
@@ -530,21 +525,37 @@ class Report:
         self._pending: list[RejectedRow] = []
         self._last_progress = time.monotonic()
         self.column_names: dict[str, str] = {}
+        # A zip's members joined into one file (sources.MemberLines): messages name the member.
+        self.members = None
 
     def reset(self) -> None:
         RejectedRow.objects.filter(run=self.run).delete()
+        members = self.members
         self.__init__(self.run)
+        self.members = members
+
+    def place(self, message: str) -> str:
+        """The message with its line numbers said as lines of the zip member they are in."""
+        return self.members.place(message) if self.members else message
 
     def warn(self, message: str) -> None:
         if len(self.warnings) < MAX_WARNINGS:
-            self.warnings.append(message.replace("\x00", "\\0"))
+            self.warnings.append(self.place(message).replace("\x00", "\\0"))
         else:
             self._dropped_warnings += 1
+
+    def _in_member(self, line: int, message: str) -> tuple[int, str]:
+        if not self.members:
+            return line, message
+        name, member_line = self.members.locate(line)
+        return member_line, f'zip member "{name}", line {member_line}: {self.place(message)}'
 
     def reject(self, line: int, errors: list[tuple[str, str, str]]) -> None:
         """One rejected row, with every (column, value, message) found wrong in it."""
         self.rejected += 1
+        joined = line
         for column, value, message in errors:
+            line, message = self._in_member(joined, message)
             self._pending.append(
                 RejectedRow(
                     run=self.run,
@@ -559,10 +570,13 @@ class Report:
 
     def add_rejected(self, rows: list[tuple[int, str, str, str]]) -> None:
         """Rejected rows already counted and clipped elsewhere (a reading process)."""
-        self._pending += [
-            RejectedRow(run=self.run, line=line, column=column, value=value, message=message)
-            for line, column, value, message in rows
-        ]
+        for joined, column, value, message in rows:
+            line, message = self._in_member(joined, message)
+            self._pending.append(
+                RejectedRow(
+                    run=self.run, line=line, column=column, value=value, message=clip(message, 500)
+                )
+            )
         if len(self._pending) >= REJECT_BATCH:
             self.flush()
 
@@ -667,11 +681,7 @@ class Importer:
         raise NotImplementedError
 
     def read(self, path: Path, encoding: str) -> None:
-        from .parallel import processes_for, read_in_parts
-
-        processes = processes_for(self, path, settings.IMPORT_READ_PROCESSES)
-        if processes > 1 and read_in_parts(self, path, encoding, processes):
-            return
+        """Read the whole file in this process (runs.read_file reads a big one in parts)."""
         source = CsvFile(path, encoding, self.is_header)
         with source.lines() as lines:
             self.check_header(source)
@@ -734,166 +744,3 @@ class Importer:
             self.report.warn(f"repeated columns ignored (the first is used): {', '.join(repeated)}")
         self.report.column_names = {name: source.header[pos] for name, pos in index.items()}
         self.start(index)
-
-
-LOCK_CLASS = 0x1F11  # advisory-lock namespace of import runs (PostgreSQL)
-
-
-def hold_run_lock(run_id: int) -> bool:
-    """Take the run's session lock: True when this process may run it (or locks are unavailable).
-
-    The lock lives as long as the database session, so it vanishes with a killed worker: a run
-    marked running whose lock is free has nobody working on it.
-    """
-    if connection.vendor != "postgresql":
-        return True
-    with connection.cursor() as cursor:
-        cursor.execute("SELECT pg_try_advisory_lock(%s, %s)", [LOCK_CLASS, run_id])
-        return bool(cursor.fetchone()[0])
-
-
-def release_run_lock(run_id: int) -> None:
-    if connection.vendor == "postgresql":
-        with connection.cursor() as cursor:
-            cursor.execute("SELECT pg_advisory_unlock(%s, %s)", [LOCK_CLASS, run_id])
-
-
-def execute(run: ImportRun, importer_class: type[Importer], path: Path | None = None) -> ImportRun:
-    """Run an import to the end: read and validate, then write once in a transaction.
-
-    `path` is a local file to read instead of the run's stored upload (the command line).
-    A run already finished, or being run by another live process, is returned as it is; a run
-    left "running" by a killed worker is started again, up to IMPORT_MAX_ATTEMPTS times.
-    """
-    if not hold_run_lock(run.pk):
-        run.refresh_from_db()
-        return run
-    try:
-        run.refresh_from_db()
-        if run.is_finished:
-            return run
-        if run.status == ImportStatus.RUNNING and run.attempts >= settings.IMPORT_MAX_ATTEMPTS:
-            report = Report(run)
-            report.reset()
-            return _finish(run, report, ImportStatus.FAILED, {}, worker_lost_message(run))
-        return _execute(run, importer_class, path)
-    finally:
-        release_run_lock(run.pk)
-
-
-def worker_lost_message(run: ImportRun) -> str:
-    times = "once" if run.attempts <= 1 else f"{run.attempts} times"
-    return (
-        f"the worker stopped {times} in the middle of this import; "
-        "nothing of it was stored (start it again)"
-    )
-
-
-def _execute(run: ImportRun, importer_class: type[Importer], path: Path | None) -> ImportRun:
-    now = timezone.now()
-    ImportRun.objects.filter(pk=run.pk).update(
-        status=ImportStatus.RUNNING,
-        started_at=now,
-        heartbeat_at=now,
-        finished_at=None,
-        attempts=run.attempts + 1,
-        phase="reading",
-        error="",
-    )
-    run.refresh_from_db()
-    report = Report(run)
-    report.reset()
-    objects: dict = {}
-    try:
-        if path is None:
-            if not run.file:
-                raise ImportFailed("the run has no file")
-            path = Path(run.file.path)
-        from .sources import plain_csv  # sources reads ImportFailed from here
-
-        with plain_csv(Path(path), report.warn) as csv_path:
-            objects = _read_and_write(run, importer_class, report, csv_path)
-    except ImportFailed as exc:
-        return _finish(run, report, ImportStatus.FAILED, objects, str(exc))
-    except SoftTimeLimitExceeded:
-        return _finish(
-            run, report, ImportStatus.FAILED, {}, "the import took longer than its time limit"
-        )
-    except IntegrityError:
-        # The write lock (WRITE_LOCK) serialises imports; this is another writer of the same
-        # records (an admin edit, a sighting) committing in between: nothing of ours stayed.
-        log.warning("import run %s met a concurrent write", run.pk, exc_info=True)
-        return _finish(
-            run,
-            report,
-            ImportStatus.FAILED,
-            {},
-            "another change wrote the same records at the same moment; nothing of this import "
-            "was stored: start it again",
-        )
-    except Exception as exc:
-        log.exception("import run %s failed", run.pk)
-        return _finish(
-            run, report, ImportStatus.FAILED, objects, f"internal error: {type(exc).__name__}"
-        )
-    status = ImportStatus.SUCCEEDED_WITH_REJECTS if report.rejected else ImportStatus.SUCCEEDED
-    return _finish(run, report, status, objects, "")
-
-
-# Transaction-level advisory lock every import's write takes (PostgreSQL): two imports of the
-# same file at once write one after the other, and the second finds the first's rows stored
-# ("unchanged") instead of colliding with them on a unique constraint.
-WRITE_LOCK = (LOCK_CLASS, 0)
-
-
-def take_write_lock() -> None:
-    if connection.vendor == "postgresql":
-        with connection.cursor() as cursor:
-            cursor.execute("SELECT pg_advisory_xact_lock(%s, %s)", list(WRITE_LOCK))
-
-
-def _read_and_write(run, importer_class, report, path: Path) -> dict:
-    check_readable(path)
-    run.rows_total = max(count_lines(path) - 1, 0)
-    run.save(update_fields=["rows_total"])
-    importer = importer_class(run, report)
-    passes = importer.passes(path)
-    for encoding in ("utf-8-sig", "cp1252"):
-        try:
-            importer.begin_pass(0, passes)
-            importer.read(path, encoding)
-            break
-        except UnicodeDecodeError:
-            report.reset()
-            importer.reset()
-            report.warn("the file is not valid UTF-8: read as Windows-1252")
-    ImportRun.objects.filter(pk=run.pk).update(
-        phase="writing", rows_done=report.rows, heartbeat_at=timezone.now()
-    )
-    with transaction.atomic():
-        take_write_lock()
-        objects = importer.write()
-        # A file too big to hold at once: later passes read it again for their share,
-        # inside the same transaction, so the run still stores all of it or nothing.
-        for number in range(1, passes):
-            importer.begin_pass(number, passes)
-            importer.read(path, encoding)
-            objects = add_counts(objects, importer.write())
-        importer.report = report
-        importer.finish_writing()
-        transaction.on_commit(bump_data_version)
-    return objects
-
-
-def _finish(run, report: Report, status, objects, error: str) -> ImportRun:
-    report.flush()
-    run.status = status
-    run.phase = ""
-    run.error = error
-    run.rows = run.rows_done = report.rows
-    run.accepted, run.duplicates, run.rejected = report.accepted, report.duplicates, report.rejected
-    run.objects_written = objects
-    run.warnings = report.all_warnings()
-    run.finished_at = run.heartbeat_at = timezone.now()
-    run.save()
-    return run

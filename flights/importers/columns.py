@@ -11,6 +11,7 @@ import datetime as dt
 import re
 import zoneinfo
 
+from flights.choices import Basis
 from flights.dates import window_error
 
 
@@ -213,3 +214,104 @@ def read_method(value: str) -> str:
         if any(word in text for word in words):
             return basis
     return ""
+
+
+# --- leg cells (flight logs) -----------------------------------------------------------------
+
+_UTC_CLOCK = re.compile(r"^(\d{1,2}):(\d{2})(?::(\d{2}))?$")
+_ZONED = re.compile(r"^\d{1,2}:\d{2}(?::\d{2})?\s*[A-Za-z]{2,5}$")
+
+
+def is_zoned(value: str) -> bool:
+    """Whether a time cell is a clock time with its zone's abbreviation (`07:00 EDT`)."""
+    return bool(_ZONED.match(value))
+
+
+def parse_utc_time(value: str, on: dt.date) -> tuple[dt.datetime, bool] | None:
+    """(UTC datetime, is a bare clock time) of `HH:MM[:SS]` (UTC) on `on` or of ISO 8601 with
+    an offset; None when unreadable."""
+    if m := _UTC_CLOCK.match(value):
+        h, mi, s = int(m[1]), int(m[2]), int(m[3] or 0)
+        if h > 23 or mi > 59 or s > 59:
+            return None
+        return dt.datetime(on.year, on.month, on.day, h, mi, s, tzinfo=dt.UTC), True
+    if "T" not in value and " " not in value:
+        return None
+    try:
+        parsed = dt.datetime.fromisoformat(value)
+    except ValueError:
+        return None
+    if parsed.tzinfo is None:
+        return None
+    return parsed.astimezone(dt.UTC), False
+
+
+def read_utc_time(value: str, on: dt.date) -> tuple[dt.datetime, bool]:
+    """parse_utc_time(), or CellError."""
+    parsed = parse_utc_time(value, on)
+    if parsed is None:
+        raise CellError(f'unreadable time "{value}": {TIME_HELP}')
+    return parsed
+
+
+def read_airport(value: str, airports) -> int:
+    """The airport id of a code cell (`KIWA`, `IWA`, `Mesa, AZ(IWA/KIWA)`), resolved by
+    `airports` (base.AirportCodes, the one reading of a code)."""
+    if not value:
+        raise CellError("missing airport code")
+    pk = next(filter(None, map(airports.resolve, airport_codes(value))), None)
+    if pk is None:
+        raise CellError(f'unknown airport code "{value}"')
+    return pk
+
+
+BASES = {"observed": Basis.OBSERVED, "estimated": Basis.ESTIMATED, "reported": Basis.REPORTED}
+
+
+def read_basis(value: str) -> str:
+    """A counting method named exactly (flight logs): observed, estimated or reported."""
+    basis = BASES.get(value.lower(), "")
+    if not basis:
+        raise CellError(f'unknown counting method "{value}": use observed, estimated or reported')
+    return basis
+
+
+_HEX = re.compile(r"^[0-9a-fA-F]{6}$")
+
+
+def read_icao24(value: str) -> str:
+    """A 6-digit hexadecimal ICAO 24-bit address, in lower case."""
+    if not _HEX.match(value):
+        raise CellError(f'not a 6-digit hexadecimal ICAO 24-bit address: "{value}"')
+    return value.lower()
+
+
+class BadValue(CellError):
+    """A CellError about the value as read (`value`), not as written in the cell."""
+
+    def __init__(self, message: str, value: str):
+        super().__init__(message)
+        self.value = value
+
+
+def read_registration(value: str) -> str:
+    """A registration in upper case without spaces, at most 10 characters."""
+    tail = value.upper().replace(" ", "")
+    if len(tail) > 10:
+        raise BadValue("a registration has at most 10 characters", tail)
+    return tail
+
+
+def read_callsign(value: str) -> str:
+    """A callsign or flight number in upper case without spaces, at most 12 characters."""
+    callsign = value.upper().replace(" ", "")
+    if len(callsign) > 12:
+        raise BadValue("a callsign has at most 12 characters", callsign)
+    return callsign
+
+
+def read_url(value: str) -> str:
+    """An http(s) address of at most 500 characters."""
+    if len(value) > 500 or not value.lower().startswith(("http://", "https://")):
+        raise CellError("not an http(s) address of ≤ 500 characters")
+    return value

@@ -1,4 +1,7 @@
-"""Scheduled feeds: fetch a configured URL and import it when its content changed."""
+"""Scheduled feeds: fetch a configured URL and import it when its content changed.
+
+A feed may name a column mapping profile: its runs are read through it, as
+`import_flights --profile NAME` reads a file (docs/imports.md, "Scheduled feeds")."""
 
 from __future__ import annotations
 
@@ -77,6 +80,7 @@ def fetch_feed(feed_id: int) -> ImportRun | None:
                 format=feed.format,
                 url=feed.url,
                 feed=feed,
+                profile=feed.profile,
                 file_name=name[:300],
                 source_kind=feed.source_kind,
                 content_sha256=sha,

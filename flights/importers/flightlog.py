@@ -5,8 +5,8 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import operator
-import re
 from collections import defaultdict
+from typing import NamedTuple
 
 from django.db import connection
 from django.db.models.functions import Lower
@@ -32,9 +32,17 @@ from .bulk import chunks, insert_records, insert_rows, rows_matching, update_row
 from .columns import (
     CellError,
     aircraft_cell,
-    airport_codes,
+    is_zoned,
     parse_date,
+    read_airport,
+    read_basis,
+    read_callsign,
+    read_icao24,
     read_local_time,
+    read_registration,
+    read_url,
+    read_utc_time,
+    read_whole,
     time_in_text,
 )
 
@@ -78,7 +86,6 @@ KIND_PRIORITY = [
     FlightKind.RETURN,
     FlightKind.UNKNOWN,
 ]
-METHODS = {"observed": Basis.OBSERVED, "estimated": Basis.ESTIMATED, "reported": Basis.REPORTED}
 CHAIN_GAP = dt.timedelta(hours=6)
 MAX_LEG = dt.timedelta(hours=24)
 # What a row of the file sets on its leg (FlightlogImporter._leg_values), in this order.
@@ -87,37 +94,16 @@ LEG_FIELDS = [
     "arrival_time", "distance_km", "kind", "callsign", "passengers", "passengers_basis",
     "source_url", "notes",
 ]  # fmt: skip
+# What a re-import compares on a stored flight (FlightlogImporter._changed_flights).
+FLIGHT_COMPARED = [
+    "date", "aircraft_id", "aircraft_type_id", "operator_id", "callsign", "kind",
+    "seat_ceiling", "pax_count", "pax_min", "pax_max", "pax_basis", "pax_method",
+]  # fmt: skip
 SEQ_NEW = 16384  # temporary sequences; renumbered 1..n after writing (see _renumber)
 SEQ_OLD = 8192
-_ISO_DATE = re.compile(r"^(\d{4})-(\d{1,2})-(\d{1,2})$")
-_US_DATE = re.compile(r"^(\d{1,2})/(\d{1,2})/(\d{4})$")
-_TEXT_DATE = re.compile(r"^(\d{1,2})\s+([A-Za-z]+)\.?\s+(\d{4})$")
-_CLOCK = re.compile(r"^(\d{1,2}):(\d{2})(?::(\d{2}))?$")
-_HEX = re.compile(r"^[0-9a-fA-F]{6}$")
-_WHOLE = re.compile(r"^\d+(?:\.0*)?$")  # a spreadsheet's 21.0 is 21
-_ZONED = re.compile(r"^\d{1,2}:\d{2}(?::\d{2})?\s*[A-Za-z]{2,5}$")
+DATE_HELP = "use YYYY-MM-DD, M/D/YYYY or D Mon YYYY"
 # Flight-history statuses of a leg that flew (docs/imports.md); others are not imported.
 FLOWN = ("landed", "est. arrival", "estimated arrival", "arrived", "en route", "departed")
-DATE_HELP = "use YYYY-MM-DD, M/D/YYYY or D Mon YYYY"
-TIME_HELP = "use HH:MM (UTC) or ISO 8601 with an offset"
-
-
-def parse_time(value: str, on: dt.date) -> tuple[dt.datetime, bool] | None:
-    """(UTC datetime, is a bare clock time) or None when unreadable."""
-    if m := _CLOCK.match(value):
-        h, mi, s = int(m[1]), int(m[2]), int(m[3] or 0)
-        if h > 23 or mi > 59 or s > 59:
-            return None
-        return dt.datetime(on.year, on.month, on.day, h, mi, s, tzinfo=dt.UTC), True
-    if "T" not in value and " " not in value:
-        return None
-    try:
-        parsed = dt.datetime.fromisoformat(value)
-    except ValueError:
-        return None
-    if parsed.tzinfo is None:
-        return None
-    return parsed.astimezone(dt.UTC), False
 
 
 def _fmt(moment: dt.datetime) -> str:
@@ -131,7 +117,39 @@ def _bounded_key(prefix: str, body: str, limit: int = 200) -> str:
     return prefix + "sha1:" + hashlib.sha1(body.encode(), usedforsecurity=False).hexdigest()
 
 
+def _read(errors: list, column: str, value: str, reader, *args):
+    """reader(value, *args), or None with the cell's (column, value, message) added to
+    `errors`; an empty cell is None without a reader."""
+    if not value:
+        return None
+    try:
+        return reader(value, *args)
+    except CellError as exc:
+        errors.append((column, getattr(exc, "value", value), str(exc)))
+        return None
+
+
+def _leg_span(arrival: dt.datetime, departure: dt.datetime) -> None:
+    """An arrival after its departure, within a day of it."""
+    if arrival <= departure:
+        raise CellError(f"arrival {_fmt(arrival)} is not after the departure {_fmt(departure)}")
+    if arrival - departure > MAX_LEG:
+        raise CellError(
+            f"arrival {_fmt(arrival)} is more than 24 hours after the departure {_fmt(departure)}"
+        )
+
+
 _EPOCH = dt.datetime(1970, 1, 1, tzinfo=dt.UTC)
+
+
+class Plan(NamedTuple):
+    """A group of legs and the flight it is: a stored one (its id, and the values the file
+    gives it) or, with no id, a new one."""
+
+    ref: str
+    legs: list
+    flight_id: int | None
+    values: dict | None
 
 
 class LegRow:
@@ -195,37 +213,8 @@ class FlightlogImporter(Importer):
         v = dict(zip(self._names, map(str.strip, self._pick(cells)), strict=True))
         get = v.get
         errors: list[tuple[str, str, str]] = []
-
-        raw_date = get("date", "")
-        day = None
-        if not raw_date:
-            errors.append(("date", "", "missing date"))
-        else:
-            day = self._dates.get(raw_date, False)
-            if day is False:
-                day = self._dates[raw_date] = parse_date(raw_date)
-            if day is None:
-                errors.append(("date", raw_date, f'unreadable date "{raw_date}": {DATE_HELP}'))
-            elif day > self.latest:
-                errors.append(
-                    ("date", raw_date, f"date {day:%Y-%m-%d} is more than one day in the future")
-                )
-            elif day < EARLIEST:
-                errors.append(("date", raw_date, window_error(day)))
-                day = None
-
-        airports = []
-        for col in ("from", "to"):
-            code = get(col, "")
-            if not code:
-                errors.append((col, "", "missing airport code"))
-                airports.append(None)
-                continue
-            pk = next(filter(None, map(self.airports.resolve, airport_codes(code))), None)
-            if pk is None:
-                errors.append((col, code, f'unknown airport code "{code}"'))
-            airports.append(pk)
-        dep, arr = airports
+        day = self._date(get("date", ""), errors)
+        dep, arr = (self._airport(col, get(col, ""), errors) for col in ("from", "to"))
         status = get("status", "")
         if status and not status.lower().startswith(FLOWN):
             self.report.reject(
@@ -236,157 +225,144 @@ class FlightlogImporter(Importer):
             errors.append(
                 ("to", get("to", ""), f'same airport as "from" ({self.airports.code_of(dep)})')
             )
-
         dep_time = arr_time = None
         if day is not None:
-            raw = get("departure_time", "")
-            if raw and dep is not None and _ZONED.match(raw):
-                try:
-                    dep_time = read_local_time(raw, day, self.airports.tz_of(dep))
-                except CellError as exc:
-                    errors.append(("departure_time", raw, str(exc)))
-                raw = ""
-            if raw:
-                parsed = parse_time(raw, day)
-                if parsed is None:
-                    errors.append(("departure_time", raw, f'unreadable time "{raw}": {TIME_HELP}'))
-                else:
-                    dep_time = parsed[0]
-            raw = get("arrival_time", "") or time_in_text(status)
-            if raw and arr is not None and _ZONED.match(raw):
-                try:
-                    arr_time = read_local_time(raw, day, self.airports.tz_of(arr))
-                    if dep_time is not None and arr_time < dep_time:
-                        arr_time += dt.timedelta(days=1)  # landed after local midnight
-                except CellError as exc:
-                    errors.append(("arrival_time", raw, str(exc)))
-                raw = ""
-            if raw:
-                base = dep_time.date() if dep_time is not None else day
-                parsed = parse_time(raw, base)
-                if parsed is None:
-                    errors.append(("arrival_time", raw, f'unreadable time "{raw}": {TIME_HELP}'))
-                else:
-                    arr_time, clock = parsed
-                    if clock and dep_time is not None and arr_time < dep_time:
-                        arr_time += dt.timedelta(days=1)  # lands after midnight UTC
-                    if dep_time is not None:
-                        if arr_time <= dep_time:
-                            errors.append(
-                                (
-                                    "arrival_time",
-                                    raw,
-                                    f"arrival {_fmt(arr_time)} is not after "
-                                    f"the departure {_fmt(dep_time)}",
-                                )
-                            )
-                        elif arr_time - dep_time > MAX_LEG:
-                            errors.append(
-                                (
-                                    "arrival_time",
-                                    raw,
-                                    f"arrival {_fmt(arr_time)} is more than 24 hours after "
-                                    f"the departure {_fmt(dep_time)}",
-                                )
-                            )
-
-        pax = None
-        raw = get("passengers", "")
-        if raw:
-            if _WHOLE.match(raw):
-                pax = int(float(raw))
-                if pax > 2_000_000_000:
-                    errors.append(("passengers", raw, f'not a whole number ≥ 0: "{raw}"'))
-            else:
-                errors.append(("passengers", raw, f'not a whole number ≥ 0: "{raw}"'))
-        raw_method = get("passengers_method", "")
-        basis = ""
-        if raw_method:
-            basis = METHODS.get(raw_method.lower(), "")
-            if not basis:
-                errors.append(
-                    (
-                        "passengers_method",
-                        raw_method,
-                        f'unknown counting method "{raw_method}": '
-                        "use observed, estimated or reported",
-                    )
-                )
-        elif pax is not None:
-            basis = Basis.REPORTED
-
-        icao24 = get("icao24", "")
-        if icao24 and not _HEX.match(icao24):
-            errors.append(
-                ("icao24", icao24, f'not a 6-digit hexadecimal ICAO 24-bit address: "{icao24}"')
-            )
-        tail = get("tail_number", "").upper().replace(" ", "")
-        if len(tail) > 10:
-            errors.append(("tail_number", tail, "a registration has at most 10 characters"))
-        callsign = get("callsign", "").upper().replace(" ", "")
-        if len(callsign) > 12:
-            errors.append(("callsign", callsign, "a callsign has at most 12 characters"))
-        source_url = get("source_url", "")
-        if source_url and (
-            len(source_url) > 500 or not source_url.lower().startswith(("http://", "https://"))
-        ):
-            errors.append(("source_url", source_url, "not an http(s) address of ≤ 500 characters"))
-
-        report = self.report
+            dep_time = _read(errors, "departure_time", get("departure_time", ""),
+                             self._departure, day, dep)  # fmt: skip
+            arrival = get("arrival_time", "") or time_in_text(status)
+            arr_time = _read(errors, "arrival_time", arrival, self._arrival, day, arr, dep_time)
+        pax = _read(errors, "passengers", get("passengers", ""), read_whole)
+        basis = _read(errors, "passengers_method", get("passengers_method", ""), read_basis)
+        basis = basis or (Basis.REPORTED if pax is not None else "")
+        icao24 = _read(errors, "icao24", get("icao24", ""), read_icao24) or ""
+        tail = _read(errors, "tail_number", get("tail_number", ""), read_registration) or ""
+        callsign = _read(errors, "callsign", get("callsign", ""), read_callsign) or ""
+        source_url = _read(errors, "source_url", get("source_url", ""), read_url) or ""
         if errors:
-            report.reject(line, errors)
+            self.report.reject(line, errors)
             return
-        # A digest, not the row: exact repeats are found without holding every row in memory.
-        signature = hashlib.blake2b("\x1f".join(cells).encode(), digest_size=16).digest()
-        if signature in self.seen:
-            report.duplicates += 1
+        if self._repeated(cells):
             return
-        self.seen.add(signature)
-
         leg = LegRow()
         leg.line = line
         leg.date, leg.dep, leg.arr, leg.dep_time, leg.arr_time = day, dep, arr, dep_time, arr_time
-        leg.tail, leg.icao24, leg.callsign = tail, icao24.lower(), callsign
+        leg.tail, leg.icao24, leg.callsign = tail, icao24, callsign
+        leg.pax, leg.basis, leg.source_url = pax, basis, source_url
+        self._describe(leg, v)
+        self._keep(leg)
+
+    # --- the cells of a row, each read once --------------------------------------------------
+
+    def _date(self, value: str, errors: list) -> dt.date | None:
+        """The leg's date, read once per spelling in the file; a date in the future is an
+        error (the row is rejected) but still dates its times, a date out of the window not."""
+        if not value:
+            errors.append(("date", "", "missing date"))
+            return None
+        day = self._dates.get(value, False)
+        if day is False:
+            day = self._dates[value] = parse_date(value)
+        if day is None:
+            errors.append(("date", value, f'unreadable date "{value}": {DATE_HELP}'))
+        elif day > self.latest:
+            errors.append(
+                ("date", value, f"date {day:%Y-%m-%d} is more than one day in the future")
+            )
+        elif day < EARLIEST:
+            errors.append(("date", value, window_error(day)))
+            return None
+        return day
+
+    def _airport(self, column: str, value: str, errors: list) -> int | None:
+        try:
+            return read_airport(value, self.airports)
+        except CellError as exc:
+            errors.append((column, value, str(exc)))
+            return None
+
+    def _departure(self, value: str, day: dt.date, dep: int | None) -> dt.datetime:
+        """`07:00 EDT` is local to the departure airport; `07:00` is UTC on the leg's date."""
+        if dep is not None and is_zoned(value):
+            return read_local_time(value, day, self.airports.tz_of(dep))
+        return read_utc_time(value, day)[0]
+
+    def _arrival(
+        self, value: str, day: dt.date, arr: int | None, departure: dt.datetime | None
+    ) -> dt.datetime:
+        """As _departure(), at the arrival airport; a clock time before the departure lands
+        the next day."""
+        if arr is not None and is_zoned(value):
+            arrival = read_local_time(value, day, self.airports.tz_of(arr))
+            if departure is not None and arrival < departure:
+                arrival += dt.timedelta(days=1)  # landed after local midnight
+            return arrival
+        arrival, clock = read_utc_time(value, departure.date() if departure is not None else day)
+        if departure is None:
+            return arrival
+        if clock and arrival < departure:
+            arrival += dt.timedelta(days=1)  # lands after midnight UTC
+        _leg_span(arrival, departure)
+        return arrival
+
+    def _repeated(self, cells: list[str]) -> bool:
+        """Whether the row repeats an earlier one exactly (counted as a duplicate). A digest,
+        not the row: exact repeats are found without holding every row in memory."""
+        signature = hashlib.blake2b("\x1f".join(cells).encode(), digest_size=16).digest()
+        if signature in self.seen:
+            self.report.duplicates += 1
+            return True
+        self.seen.add(signature)
+        return False
+
+    def _describe(self, leg: LegRow, v: dict[str, str]) -> None:
+        """The leg's free cells: operator, aircraft type (`B733 (N811TJ)` also gives the
+        registration), kind, mission, notes, and the key that groups it with its aircraft."""
+        get = v.get
         leg.operator = " ".join(get("operator", "").split())[:120]
         leg.ac_type = get("aircraft_type", "").upper()
         if "(" in leg.ac_type:
             leg.ac_type, registration = aircraft_cell(leg.ac_type)
             if registration and not leg.tail:
-                tail = leg.tail = registration
+                leg.tail = registration
         raw_kind = get("kind", "").lower()
         leg.kind = KINDS.get(raw_kind, FlightKind.UNKNOWN)
         if raw_kind and raw_kind not in KINDS and raw_kind != "unknown":
-            report.warn(f'line {line}: kind "{clip(raw_kind, 40)}" read as unknown')
+            self.report.warn(f'line {leg.line}: kind "{clip(raw_kind, 40)}" read as unknown')
         leg.mission = get("mission_id", "")
-        leg.pax, leg.basis = pax, basis
-        leg.source_url, leg.notes = source_url, get("notes", "")
-        if tail:
-            leg.aircraft_key = "reg:" + tail
-        elif leg.icao24:
-            leg.aircraft_key = "hex:" + leg.icao24
-        elif callsign:
-            leg.aircraft_key = "cs:" + callsign
-        elif leg.mission:
-            leg.aircraft_key = "mission:" + leg.mission
-        else:
-            leg.aircraft_key = ""
+        leg.notes = get("notes", "")
+        leg.aircraft_key = next(
+            (
+                prefix + value
+                for prefix, value in (
+                    ("reg:", leg.tail), ("hex:", leg.icao24), ("cs:", leg.callsign),
+                    ("mission:", leg.mission),
+                )
+                if value
+            ),
+            "",
+        )  # fmt: skip
+
+    def _keep(self, leg: LegRow) -> None:
+        """Keep the leg under its key (aircraft, date, airports, departure minute); a later row
+        of the same leg replaces the earlier one in its place."""
+        dep_time = leg.dep_time
         when = f"{dep_time.hour:02d}:{dep_time.minute:02d}" if dep_time is not None else ""
         body = (
-            f"{leg.aircraft_key or '-'}|{day.isoformat()}|{self.airports.icao_of(dep)}"
-            f"|{self.airports.icao_of(arr)}|{when}"
+            f"{leg.aircraft_key or '-'}|{leg.date.isoformat()}|{self.airports.icao_of(leg.dep)}"
+            f"|{self.airports.icao_of(leg.arr)}|{when}"
         )
         leg.key = _bounded_key("", body)
         earlier = self.legs.get(leg.key)
         if earlier is not None:
-            report.warn(
-                f"line {line}: same leg as line {earlier.line} with other values; "
-                f"line {line} is kept"
+            self.report.warn(
+                f"line {leg.line}: same leg as line {earlier.line} with other values; "
+                f"line {leg.line} is kept"
             )
             leg.order = earlier.order
         else:
             leg.order = len(self.legs)
         self.legs[leg.key] = leg
-        report.accepted += 1
+        self.report.accepted += 1
 
     # --- grouping ----------------------------------------------------------------------------
 
@@ -429,14 +405,37 @@ class FlightlogImporter(Importer):
     # --- writing -----------------------------------------------------------------------------
 
     def write(self) -> dict[str, dict[str, int]]:
+        """Store the file's legs: aircraft and operators first, then each group's flight (new,
+        or the stored one it updates), its legs, sources and history."""
         groups = self.groups()
-        run = self.run
-        now = timezone.now()
+        self._now = timezone.now()
         counts: dict[str, dict[str, int]] = {
             kind: {"created": 0, "updated": 0, "unchanged": 0}
             for kind in ("flights", "legs", "aircraft", "operators", "sources")
         }
         operators = self._operators(counts["operators"])
+        types = self._types()
+        known = (operators, self._aircraft(operators, types, counts["aircraft"]), types)
+        existing_legs = self._existing_legs()
+        plans = self._plans(groups, existing_legs, known)
+        flight_ids, created_ids, changed_flights = self._write_flights(plans, known)
+        touched, leg_changes = self._write_legs(
+            plans, flight_ids, created_ids, existing_legs, counts["legs"]
+        )
+        stored_touched = sorted(touched - created_ids)
+        self._renumber(stored_touched)
+        self._refresh_routes(stored_touched)
+        self._link_sources(plans, flight_ids, created_ids, counts["sources"])
+        entries = self._write_history(
+            flight_ids, created_ids, touched, changed_flights, leg_changes
+        )
+        counts["flights"]["created"] = len(created_ids)
+        counts["flights"]["updated"] = entries - len(created_ids)
+        counts["flights"]["unchanged"] = len(set(flight_ids)) - entries
+        return counts
+
+    def _types(self) -> dict[str, tuple[int, int | None]]:
+        """designator → (aircraft type id, typical seats); the file's unknown ones are said."""
         types = {
             d: (pk, seats)
             for pk, d, seats in AircraftType.objects.values_list(
@@ -445,98 +444,95 @@ class FlightlogImporter(Importer):
         }
         for designator in sorted({leg.ac_type for leg in self.legs.values()} - set(types) - {""}):
             self.report.warn(f'unknown aircraft type "{clip(designator, 20)}": left empty')
-        aircraft = self._aircraft(operators, types, counts["aircraft"])
+        return types
 
-        existing_legs = self._existing_legs()
+    def _plans(self, groups, existing_legs: dict, known) -> list[Plan]:
+        """Each group's stored flight (by its reference, or a chain by a leg already stored),
+        with the values it should carry; a new flight's values are worked out while it is sent
+        (_write_flights)."""
         refs = [ref for ref, _ in groups]
         flights_by_ref = dict(rows_matching(Flight, "external_ref", refs, ["external_ref", "id"]))
-
-        # Decide each group's flight and the values it should carry.
         plans = []
         for ref, legs in groups:
             flight_id = flights_by_ref.get(ref)
             if flight_id is None and ref.startswith(CHAIN_REF_PREFIX):
-                for leg in legs:
-                    found = existing_legs.get(leg.key)
-                    if found:
-                        flight_id = found[2][0]
-                        break
-            # A new flight's values are worked out while it is sent (new_records below).
-            values = self._flight_values(legs, operators, aircraft, types) if flight_id else None
-            plans.append((ref, legs, flight_id, values))
+                flight_id = next(
+                    (existing_legs[leg.key][2][0] for leg in legs if leg.key in existing_legs),
+                    None,
+                )
+            values = self._flight_values(legs, *known) if flight_id else None
+            plans.append(Plan(ref, legs, flight_id, values))
+        return plans
 
-        existing_ids = [fid for _, _, fid, _ in plans if fid]
-        compared = [
-            "date", "aircraft_id", "aircraft_type_id", "operator_id", "callsign", "kind",
-            "seat_ceiling", "pax_count", "pax_min", "pax_max", "pax_basis", "pax_method",
-        ]  # fmt: skip
-        existing_flights: dict[int, dict] = {
-            row[0]: dict(zip(compared, row[1:], strict=True))
-            for row in rows_matching(Flight, "id", existing_ids, ["id", *compared])
-        }
-
-        # New rows go in date order: most indexes lead with the date or end with it, and
-        # appending to them costs less than inserting all over them.
+    def _write_flights(self, plans: list[Plan], known) -> tuple[list, set, dict]:
+        """Insert the new flights, update the stored ones whose values changed: (flight id of
+        each plan, ids created, {id: {field: [old, new]}} of the changed)."""
         new_flights = sorted(
-            (i for i, plan in enumerate(plans) if plan[2] is None),
-            key=lambda i: plans[i][1][0].date,
-        )
+            (i for i, plan in enumerate(plans) if plan.flight_id is None),
+            key=lambda i: plans[i].legs[0].date,
+        )  # in date order: most indexes lead with the date, and appending costs less
 
         def new_records():
             # Built while COPY sends the ones before: the database works while Python does.
+            # A new flight's legs are all in the file, in flying order: its route is known
+            # now, so the flight is written once, complete.
             for i in new_flights:
-                ref, legs, _, _ = plans[i]
-                # A new flight's legs are all in the file, in flying order: its route is
-                # known now, so the flight is written once, complete.
+                legs = plans[i].legs
                 yield {
-                    "external_ref": ref,
+                    "external_ref": plans[i].ref,
                     "status": "reported",
-                    "created_by_id": run.started_by_id,
-                    "updated_by_id": run.started_by_id,
-                    **self._flight_values(legs, operators, aircraft, types),
-                    **self._route(
-                        [(leg.dep, leg.arr, leg.kind, self._distance(leg)) for leg in legs]
-                    ),
+                    "created_by_id": self.run.started_by_id,
+                    "updated_by_id": self.run.started_by_id,
+                    **self._flight_values(legs, *known),
+                    **self._route([(g.dep, g.arr, g.kind, self._distance(g)) for g in legs]),
                 }
 
-        changed_flights: dict[int, dict] = {}
-        for _, _, flight_id, values in plans:
-            if flight_id is None:
-                continue
-            flight = existing_flights[flight_id]
-            diff = {}
-            for field, value in values.items():
-                if value in (None, "", FlightKind.UNKNOWN):
-                    continue  # the file does not say: keep what is recorded
-                old = flight[field]
-                if old != value:
-                    diff[field] = [_plain(old), _plain(value)]
-                    flight[field] = value
-            if diff:
-                changed_flights[flight_id] = diff
-        flight_ids = [fid for _, _, fid, _ in plans]
+        stored, changed = self._changed_flights(plans)
+        flight_ids = [plan.flight_id for plan in plans]
         created = insert_records(Flight, new_records(), count=len(new_flights))
         for i, pk in zip(new_flights, created, strict=True):
             flight_ids[i] = pk
-        created_ids = {flight_ids[i] for i in new_flights}
-        if changed_flights:
-            fields = sorted({f for diff in changed_flights.values() for f in diff})
+        if changed:
+            fields = sorted({f for diff in changed.values() for f in diff})
+            by = self.run.started_by_id
             update_rows(
                 Flight,
                 [*fields, "updated_at", "updated_by_id"],
-                [
-                    (fid, *(existing_flights[fid][f] for f in fields), now,
-                     run.started_by_id)
-                    for fid in changed_flights
-                ],
-            )  # fmt: skip
+                [(fid, *(stored[fid][f] for f in fields), self._now, by) for fid in changed],
+            )
+        return flight_ids, {flight_ids[i] for i in new_flights}, changed
 
-        # Legs: insert new ones, update changed ones, count the rest.
+    def _changed_flights(self, plans: list[Plan]) -> tuple[dict[int, dict], dict[int, dict]]:
+        """The stored flights' FLIGHT_COMPARED values with the file's applied, and what changed:
+        a value the file leaves empty keeps what is recorded."""
+        ids = [plan.flight_id for plan in plans if plan.flight_id]
+        stored: dict[int, dict] = {
+            row[0]: dict(zip(FLIGHT_COMPARED, row[1:], strict=True))
+            for row in rows_matching(Flight, "id", ids, ["id", *FLIGHT_COMPARED])
+        }
+        changed: dict[int, dict] = {}
+        for plan in plans:
+            if plan.flight_id is None:
+                continue
+            flight, diff = stored[plan.flight_id], {}
+            for field, value in plan.values.items():
+                if value in (None, "", FlightKind.UNKNOWN):
+                    continue  # the file does not say: keep what is recorded
+                if flight[field] != value:
+                    diff[field] = [_plain(flight[field]), _plain(value)]
+                    flight[field] = value
+            if diff:
+                changed[plan.flight_id] = diff
+        return stored, changed
+
+    def _write_legs(self, plans, flight_ids, created_ids, existing_legs, counts):
+        """Insert the new legs, update the changed ones, count the rest: (ids of the flights
+        whose legs changed, {flight id: ["line n: what changed"]})."""
         new_legs, changed_legs = [], []
         leg_changes: dict[int, list[str]] = defaultdict(list)
         touched: set[int] = set()
-        for flight_id, (_, legs, _, _) in zip(flight_ids, plans, strict=True):
-            for pos, leg in enumerate(legs):
+        for flight_id, plan in zip(flight_ids, plans, strict=True):
+            for pos, leg in enumerate(plan.legs):
                 old = existing_legs.get(leg.key)
                 if old is None:
                     # A new flight's legs are already in flying order: final numbers.
@@ -544,29 +540,14 @@ class FlightlogImporter(Importer):
                     new_legs.append((leg.date, flight_id, sequence, leg))
                     touched.add(flight_id)
                     continue
-                old_id, sequence, old_values = old
-                values = self._leg_values(leg, flight_id)
-                diff = {
-                    field: (was, value)
-                    for field, was, value in zip(LEG_FIELDS, old_values, values, strict=True)
-                    if was != value
-                }
-                if not diff:
-                    counts["legs"]["unchanged"] += 1
+                change = self._leg_change(leg, flight_id, pos, old)
+                if change is None:
+                    counts["unchanged"] += 1
                     continue
-                if "flight_id" in diff:
-                    sequence = SEQ_NEW + pos
-                    touched.add(old_values[0])
-                touched.add(flight_id)
-                changed_legs.append((old_id, sequence, *values))
-                described = ", ".join(
-                    f"{field.removesuffix('_id')} {_show(a)} → {_show(b)}"
-                    for field, (a, b) in diff.items()
-                )
+                row, described, moved_from = change
+                touched.update({flight_id, moved_from} - {None})
+                changed_legs.append(row)
                 leg_changes[flight_id].append(f"line {leg.line}: {described}")
-                self.report.warn(
-                    f"line {leg.line}: leg {self._leg_label(leg)} updated: {described}"
-                )
         new_legs.sort(key=lambda item: item[:3])  # by date, as the flights
         insert_rows(
             Leg,
@@ -578,30 +559,46 @@ class FlightlogImporter(Importer):
             ),
         )  # fmt: skip
         update_rows(Leg, ["sequence", *LEG_FIELDS], changed_legs)
-        counts["legs"]["created"] = len(new_legs)
-        counts["legs"]["updated"] = len(changed_legs)
+        counts["created"], counts["updated"] = len(new_legs), len(changed_legs)
+        return touched, leg_changes
 
-        stored_touched = sorted(touched - created_ids)
-        self._renumber(stored_touched)
-        self._refresh_routes(stored_touched)
+    def _leg_change(self, leg: LegRow, flight_id: int, pos: int, old: tuple):
+        """None when the stored leg has the file's values, else (its update row, what changed
+        as text, the flight it moves from or None); the change is also warned."""
+        old_id, sequence, old_values = old
+        values = self._leg_values(leg, flight_id)
+        diff = {
+            field: (was, value)
+            for field, was, value in zip(LEG_FIELDS, old_values, values, strict=True)
+            if was != value
+        }
+        if not diff:
+            return None
+        moved_from = None
+        if "flight_id" in diff:
+            sequence, moved_from = SEQ_NEW + pos, old_values[0]
+        described = ", ".join(
+            f"{field.removesuffix('_id')} {_show(a)} → {_show(b)}" for field, (a, b) in diff.items()
+        )
+        self.report.warn(f"line {leg.line}: leg {self._leg_label(leg)} updated: {described}")
+        return (old_id, sequence, *values), described, moved_from
 
-        # Provenance: the file itself, and every source URL its rows cite.
+    def _link_sources(self, plans, flight_ids, created_ids, counts) -> None:
+        """Provenance: the file itself, and every source URL its rows cite, on every flight."""
+        run = self.run
         file_source = self._source(
             title=f"Flight log: {run.file_name or run.url or f'import #{run.pk}'}"[:300],
             url=run.url if len(run.url) <= 500 else "",
-            counts=counts["sources"],
+            counts=counts,
         )
         url_sources = {}
         links = set()
-        for flight_id, (_, legs, _, _) in zip(flight_ids, plans, strict=True):
+        for flight_id, plan in zip(flight_ids, plans, strict=True):
             links.add((flight_id, file_source.pk))
-            for leg in legs:
-                if leg.source_url:
-                    if leg.source_url not in url_sources:
-                        url_sources[leg.source_url] = self._source(
-                            title=leg.source_url[:300], url=leg.source_url, counts=counts["sources"]
-                        ).pk
-                    links.add((flight_id, url_sources[leg.source_url]))
+            for url in dict.fromkeys(leg.source_url for leg in plan.legs if leg.source_url):
+                if url not in url_sources:
+                    url_sources[url] = self._source(title=url[:300], url=url, counts=counts).pk
+                links.add((flight_id, url_sources[url]))
         old_flights = sorted({f for f, _ in links} - created_ids)
         links -= set(
             rows_matching(FlightSource, "flight_id", old_flights, ["flight_id", "source_id"])
@@ -609,37 +606,32 @@ class FlightlogImporter(Importer):
         insert_rows(
             FlightSource,
             ["flight_id", "source_id", "note", "added_at"],
-            [(f, s, "", now) for f, s in links],
+            [(f, s, "", self._now) for f, s in links],
         )
 
-        # History: one entry per flight created or updated.
-        history = []
+    def _write_history(self, flight_ids, created_ids, touched, changed_flights, leg_changes) -> int:
+        """One history entry per flight created or updated; how many."""
+        run = self.run
         label = f"import #{run.pk} ({run.file_name or run.url})"[:200]
-        created_note = {"import_run": run.pk}
-        actor = run.started_by_id
+        history = []
         for flight_id in flight_ids:
             if flight_id in created_ids:
-                history.append(
-                    (flight_id, now, actor, "imported", f"Created by flight-log {label}",
-                     created_note)
-                )  # fmt: skip
+                action, summary, changes = "imported", "Created", {"import_run": run.pk}
             elif flight_id in changed_flights or flight_id in touched or leg_changes.get(flight_id):
+                action, summary = "import updated", "Updated"
                 changes = {
                     "import_run": run.pk,
                     "flight": changed_flights.get(flight_id, {}),
                     "legs": leg_changes.get(flight_id, []),
                 }
-                history.append(
-                    (flight_id, now, actor, "import updated", f"Updated by flight-log {label}",
-                     changes)
-                )  # fmt: skip
+            else:
+                continue
+            history.append((flight_id, self._now, run.started_by_id, action,
+                            f"{summary} by flight-log {label}", changes))  # fmt: skip
         insert_rows(
             FlightChange, ["flight_id", "at", "actor_id", "action", "summary", "changes"], history
         )
-        counts["flights"]["created"] = len(created_ids)
-        counts["flights"]["updated"] = len(history) - len(created_ids)
-        counts["flights"]["unchanged"] = len(set(flight_ids)) - len(history)
-        return counts
+        return len(history)
 
     def _leg_label(self, leg: LegRow) -> str:
         who = leg.aircraft_key.split(":", 1)[-1] if leg.aircraft_key else "leg"
@@ -728,7 +720,8 @@ class FlightlogImporter(Importer):
         return known
 
     def _aircraft(self, operators, types, counts) -> dict[str, tuple[int, int | None, int | None]]:
-        """aircraft_key → (aircraft id, seats, type id) for every leg whose aircraft is known."""
+        """aircraft_key → (aircraft id, seats, type id) for every leg whose aircraft is known;
+        aircraft the file names first are created, what a stored one lacks is filled in."""
         first: dict[str, LegRow] = {}
         hexes: set[str] = set()
         for leg in self.legs.values():
@@ -736,56 +729,22 @@ class FlightlogImporter(Importer):
                 first.setdefault(leg.tail, leg)
             elif leg.icao24:
                 hexes.add(leg.icao24)
-        existing = {}
-        for chunk in chunks(list(first), 2000):
-            existing.update(
-                (a.registration, a)
-                for a in Aircraft.objects.filter(registration__in=chunk).select_related(
-                    "aircraft_type"
-                )
-            )
         hexes |= {leg.icao24 for leg in first.values() if leg.icao24}
-        by_hex = {}
-        for chunk in chunks(sorted(hexes), 2000):
-            by_hex.update(
-                (a.icao24, a)
-                for a in Aircraft.objects.filter(icao24__in=chunk).select_related("aircraft_type")
-            )
+        existing = _by_field("registration", list(first))
+        by_hex = _by_field("icao24", sorted(hexes))
         new, changed = [], []
         for tail, leg in first.items():
             plane = existing.get(tail)
-            type_id = types.get(leg.ac_type, (None, None))[0]
-            operator_id = operators.get(leg.operator.lower()) if leg.operator else None
-            hex_free = bool(leg.icao24) and (
-                leg.icao24 not in by_hex
-                or (plane is not None and by_hex[leg.icao24].pk == plane.pk)
-            )
-            if leg.icao24 and not hex_free:
-                self.report.warn(
-                    f"line {leg.line}: ICAO address {leg.icao24} belongs to "
-                    f"{by_hex[leg.icao24].registration}, not {tail}: not recorded"
-                )
+            hex_free = self._hex_free(leg, plane, by_hex)
             if plane is None:
-                plane = Aircraft(
-                    registration=tail,
-                    icao24=leg.icao24 if hex_free else None,
-                    aircraft_type_id=type_id,
-                    operator_id=operator_id,
-                )
+                plane = _new_aircraft(leg, hex_free, operators, types)
                 new.append(plane)
                 if hex_free:
                     by_hex[leg.icao24] = plane
                 continue
-            # Fill what is missing; never overwrite what a person recorded.
-            dirty = False
             if hex_free and not plane.icao24:
-                plane.icao24, dirty = leg.icao24, True
-                by_hex[leg.icao24] = plane
-            if type_id and not plane.aircraft_type_id:
-                plane.aircraft_type_id, dirty = type_id, True
-            if operator_id and not plane.operator_id:
-                plane.operator_id, dirty = operator_id, True
-            if dirty:
+                by_hex[leg.icao24] = plane  # filled in just below
+            if _fill_aircraft(plane, leg, hex_free, operators, types):
                 changed.append(plane)
         Aircraft.objects.bulk_create(new, batch_size=2000)
         if changed:
@@ -794,23 +753,27 @@ class FlightlogImporter(Importer):
             created=len(new), updated=len(changed), unchanged=len(first) - len(new) - len(changed)
         )
         seats_of_type = {pk: seats for pk, seats in types.values()}
-        result = {}
-        for tail in first:
-            plane = existing.get(tail)
-            if plane is None:
-                continue
-            result["reg:" + tail] = (plane.pk, _seats(plane, seats_of_type), plane.aircraft_type_id)
-        for plane in new:
-            result["reg:" + plane.registration] = (
-                plane.pk,
-                _seats(plane, seats_of_type),
-                plane.aircraft_type_id,
-            )
+
+        def known(plane):
+            return plane.pk, _seats(plane, seats_of_type), plane.aircraft_type_id
+
+        result = {"reg:" + tail: known(existing[tail]) for tail in first if tail in existing}
+        result.update(("reg:" + plane.registration, known(plane)) for plane in new)
         for hex_code, plane in by_hex.items():
-            result.setdefault(
-                "hex:" + hex_code, (plane.pk, _seats(plane, seats_of_type), plane.aircraft_type_id)
-            )
+            result.setdefault("hex:" + hex_code, known(plane))
         return result
+
+    def _hex_free(self, leg: LegRow, plane: Aircraft | None, by_hex: dict) -> bool:
+        """Whether the leg's ICAO address may be recorded on its aircraft: not another's."""
+        if not leg.icao24:
+            return False
+        if leg.icao24 not in by_hex or (plane is not None and by_hex[leg.icao24].pk == plane.pk):
+            return True
+        self.report.warn(
+            f"line {leg.line}: ICAO address {leg.icao24} belongs to "
+            f"{by_hex[leg.icao24].registration}, not {leg.tail}: not recorded"
+        )
+        return False
 
     def _source(self, title: str, url: str, counts) -> Source:
         kind = self.run.source_kind or SourceKind.ADVOCACY
@@ -890,6 +853,43 @@ class FlightlogImporter(Importer):
                 empty.append((flight_id, *(summary[c] for c in columns)))
         update_rows(Flight, [*columns, "date"], full)
         update_rows(Flight, columns, empty)
+
+
+def _by_field(field: str, values: list[str]) -> dict[str, Aircraft]:
+    """Stored aircraft whose `field` is one of `values`, by that value, with their types."""
+    found = {}
+    for chunk in chunks(values, 2000):
+        found.update(
+            (getattr(a, field), a)
+            for a in Aircraft.objects.filter(**{f"{field}__in": chunk}).select_related(
+                "aircraft_type"
+            )
+        )
+    return found
+
+
+def _new_aircraft(leg: LegRow, hex_free: bool, operators, types) -> Aircraft:
+    return Aircraft(
+        registration=leg.tail,
+        icao24=leg.icao24 if hex_free else None,
+        aircraft_type_id=types.get(leg.ac_type, (None, None))[0],
+        operator_id=operators.get(leg.operator.lower()) if leg.operator else None,
+    )
+
+
+def _fill_aircraft(plane: Aircraft, leg: LegRow, hex_free: bool, operators, types) -> bool:
+    """Fill what a stored aircraft is missing from the leg; never overwrite what a person
+    recorded. Whether anything was filled."""
+    type_id = types.get(leg.ac_type, (None, None))[0]
+    operator_id = operators.get(leg.operator.lower()) if leg.operator else None
+    dirty = False
+    if hex_free and not plane.icao24:
+        plane.icao24, dirty = leg.icao24, True
+    if type_id and not plane.aircraft_type_id:
+        plane.aircraft_type_id, dirty = type_id, True
+    if operator_id and not plane.operator_id:
+        plane.operator_id, dirty = operator_id, True
+    return dirty
 
 
 def _seats(plane: Aircraft, seats_of_type: dict) -> int | None:

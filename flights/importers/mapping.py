@@ -13,7 +13,8 @@ from pathlib import Path
 
 from flights.models import ImportProfile, ImportRun
 
-from .base import CsvFile, ImportFailed, Report, header_lookup, normalise_header
+from .base import CsvFile, Report, header_lookup, normalise_header
+from .errors import ImportFailed
 
 PREVIEW_ROWS = 20
 IGNORE = ""

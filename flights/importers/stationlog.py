@@ -14,8 +14,9 @@ from flights.choices import Basis, FlightKind
 from flights.exports import MISSION_REF_PREFIX
 from flights.models import Airport
 
-from .base import ImportFailed, clip
+from .base import clip
 from .columns import CellError, read_date, read_local_time, read_method, read_whole
+from .errors import ImportFailed
 from .flightlog import FlightlogImporter, LegRow, _bounded_key
 
 COLUMNS: dict[str, tuple[str, ...]] = {

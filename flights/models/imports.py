@@ -26,6 +26,16 @@ class ImportFeed(models.Model):
         max_length=20, choices=SourceKind.choices, default=SourceKind.ADVOCACY
     )
     enabled = models.BooleanField(default=True)
+    # A feed of some other shape is read through a saved column mapping, as the upload page and
+    # `import_flights --profile` read one (docs/imports.md, "Column mapping").
+    profile = models.ForeignKey(
+        "ImportProfile",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="feeds",
+        help_text="A saved column mapping to read the feed through; its format must be the feed's.",
+    )
     periodic_task = models.OneToOneField(
         "django_celery_beat.PeriodicTask",
         on_delete=models.SET_NULL,
@@ -56,6 +66,17 @@ class ImportFeed(models.Model):
         if task is not None:
             task.delete()
         return result
+
+    def clean(self):
+        from django.core.exceptions import ValidationError
+
+        if self.profile_id and self.format and self.profile.format != self.format:
+            raise ValidationError(
+                {
+                    "profile": f"the profile maps columns of {self.profile.get_format_display()} "
+                    f"files, not of {self.get_format_display()}"
+                }
+            )
 
     def sync_schedule(self) -> None:
         """Give the feed a beat schedule (every 6 hours until an admin edits it), on or off
