@@ -85,6 +85,12 @@ def database_from_url(url: str) -> dict:
         # PostgreSQL's JIT spends seconds compiling the dashboard's wide aggregate queries that
         # run in milliseconds without it; ?options=... in DATABASE_URL overrides this.
         options.setdefault("options", "-c jit=off")
+        # Milliseconds any one query may run (0: no bound); deploy/gunicorn.conf.py sets it for
+        # web workers, whose threads a sync worker's timeout no longer stops. Exports lift it
+        # for their COPY (flights/copy_exports.py).
+        statement_timeout = env_int("DATABASE_STATEMENT_TIMEOUT", 0, minimum=0)
+        if statement_timeout and "statement_timeout" not in options["options"]:
+            options["options"] += f" -c statement_timeout={statement_timeout}"
         return {
             "ENGINE": "django.db.backends.postgresql",
             "NAME": name,
