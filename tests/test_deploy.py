@@ -298,4 +298,8 @@ def test_a_web_worker_query_is_stopped_at_the_bound_but_an_export_copy_is_not():
         env=production_env(DATABASE_URL=url, DATABASE_STATEMENT_TIMEOUT="300", REDIS_URL=""),
     )
     assert result.returncode == 0, result.stderr
-    assert result.stdout.strip().split("\n")[-3:] == ["b'1\\r\\n2\\r\\n'", "300ms", "OperationalError"]
+    assert result.stdout.strip().split("\n")[-3:] == [
+        "b'1\\r\\n2\\r\\n'",
+        "300ms",
+        "OperationalError",
+    ]
