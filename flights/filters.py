@@ -17,7 +17,9 @@ import datetime as dt
 import django_filters
 from django import forms
 from django.shortcuts import redirect, render
+from django.utils.html import escape
 from django.utils.http import urlencode
+from django.utils.safestring import SafeString, mark_safe
 from django.utils.text import slugify
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
@@ -284,6 +286,20 @@ class FlightFilterForm(forms.Form):
 
     def airport_options(self) -> list[tuple[str, str]]:
         return origin_airports()
+
+    # The pickers' <option>s, built here rather than in a template loop: two thousand airports
+    # cost a template ~100 ms per page, a join ~2 ms.
+    def country_datalist(self) -> SafeString:
+        return _options(self.country_options())
+
+    def airport_datalist(self) -> SafeString:
+        return _options(self.airport_options())
+
+
+def _options(pairs: list[tuple[str, str]]) -> SafeString:
+    return mark_safe(  # noqa: S308 - every value is escaped
+        "".join(f'<option value="{escape(code)}">{escape(name)}</option>' for code, name in pairs)
+    )
 
 
 def _text(label, size, placeholder, max_length, datalist=""):
