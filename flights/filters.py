@@ -65,12 +65,37 @@ def origin_airports() -> list[tuple[str, str]]:
     """(code, name) of every airport a flight departs from: the airport picker's options."""
 
     def compute():
-        ids = Flight.objects.order_by().values("origin_id").distinct()
+        ids = _origin_ids()
         return [
             (a.code, a.name) for a in Airport.objects.filter(pk__in=ids).order_by("icao")[:2000]
         ]
 
     return cached("origin_airports", None, compute)
+
+
+# The distinct departure airports by skipping through the (origin, date) index, one step per
+# airport: a DISTINCT over the flights reads every row (75 ms at 100,000 flights, on every cold
+# page with the filter form).
+_ORIGINS_SKIP_SCAN = """
+WITH RECURSIVE o(id) AS (
+    SELECT min(origin_id) FROM flights_flight
+    UNION ALL
+    SELECT (SELECT min(origin_id) FROM flights_flight WHERE origin_id > o.id)
+    FROM o WHERE o.id IS NOT NULL
+)
+SELECT id FROM o WHERE id IS NOT NULL
+"""
+
+
+def _origin_ids():
+    from django.db import connections, router
+
+    using = router.db_for_read(Flight)
+    if connections[using].vendor != "postgresql":
+        return Flight.objects.order_by().values("origin_id").distinct()
+    with connections[using].cursor() as cursor:
+        cursor.execute(_ORIGINS_SKIP_SCAN)
+        return [row[0] for row in cursor.fetchall()]
 
 
 @dataclasses.dataclass(frozen=True)

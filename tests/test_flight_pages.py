@@ -120,3 +120,16 @@ def test_the_total_comes_from_the_rollups_and_equals_the_count(client, flights):
     html = client.get(URL, {"synthetic": "include", "start": "2024-01-02"}).content.decode()
     expected = Flight.objects.filter(date__gte=dt.date(2024, 1, 2)).count()
     assert f"{expected} flights; showing 1–{expected}." in html
+
+
+def test_the_airport_picker_lists_each_departure_airport_once_in_code_order(client):
+    from flights.filters import origin_airports
+
+    make_flight(("KAEX", "MGGT"))
+    make_flight(("KAEX", "MHLM"))
+    make_flight(("KIAH", "MGGT"))
+    make_flight(("KELP", "MMMX"))
+    assert [code for code, _ in origin_airports()] == ["AEX", "ELP", "IAH"]
+    html = client.get(URL).content.decode()
+    assert '<datalist id="airport-codes"><option value="AEX">' in html
+    assert html.count('<option value="AEX">') == 1
