@@ -165,7 +165,8 @@ def main() -> None:
         f"{flights:,} flights, {legs:,} legs; database {connection.settings_dict['NAME']}; "
         f"cache {settings.CACHES['default']['BACKEND'].rsplit('.', 1)[-1]}; "
         f"{platform.processor() or platform.machine()}, {os.cpu_count()} CPUs, "
-        f"Python {platform.python_version()}; {args.runs} runs per page"
+        f"Python {platform.python_version()}; {args.runs} runs per page; "
+        f"PAGE_CACHE_SECONDS={settings.PAGE_CACHE_SECONDS}"
         + ("; rollups off" if args.without_rollups else "")
     )
     other = json.loads(Path(args.compare).read_text())["pages"] if args.compare else {}

@@ -1,7 +1,15 @@
 """Gunicorn settings for the web container (`gunicorn -c deploy/gunicorn.conf.py tracker.wsgi`).
 
 Everything can be overridden from the environment: PORT, WEB_CONCURRENCY, WEB_THREADS,
-WEB_TIMEOUT, FORWARDED_ALLOW_IPS.
+WEB_TIMEOUT, WEB_STATEMENT_TIMEOUT, FORWARDED_ALLOW_IPS.
+
+Threaded workers (gthread): a worker's heartbeat runs in its main loop, apart from the threads
+serving requests, so a long streamed export (a full legs CSV of 1,000,000 flights takes minutes)
+is not killed at WEB_TIMEOUT, as a sync worker's would be, cutting the file short. What the
+timeout no longer bounds, PostgreSQL does: every query of a web process stops after
+WEB_STATEMENT_TIMEOUT seconds (statement_timeout), except the export's own COPY
+(flights/copy_exports.py), which streams as long as the client reads (docs/operations.md, "Web
+server").
 """
 
 import json
@@ -21,8 +29,14 @@ def _int(name: str, default: int) -> int:
 
 bind = f"{os.environ.get('BIND_HOST', '0.0.0.0')}:{_int('PORT', 8000)}"  # noqa: S104 - in a container
 workers = _int("WEB_CONCURRENCY", multiprocessing.cpu_count() * 2 + 1)
-threads = _int("WEB_THREADS", 1)
+worker_class = "gthread"
+threads = _int("WEB_THREADS", 4)
 timeout = _int("WEB_TIMEOUT", 30)
+# Read by tracker/settings.py in each worker (DATABASE_STATEMENT_TIMEOUT, milliseconds): pages
+# and the API get the bound a sync worker's timeout used to give them.
+os.environ.setdefault(
+    "DATABASE_STATEMENT_TIMEOUT", str(1000 * _int("WEB_STATEMENT_TIMEOUT", timeout))
+)
 graceful_timeout = 30
 keepalive = 5
 # Request line and headers are bounded here; gunicorn has no body limit, so bodies are bounded

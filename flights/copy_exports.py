@@ -252,7 +252,28 @@ def copy_csv(select: str, params: list) -> Iterator[bytes]:
     statement = psycopg.ClientCursor(raw).mogrify(
         f"COPY ({select}) TO STDOUT WITH (FORMAT csv)", params
     )
-    with raw.cursor() as cursor, cursor.copy(statement) as copy:
+    with raw.cursor() as cursor:
+        # A web worker's queries are bounded (DATABASE_STATEMENT_TIMEOUT, deploy/gunicorn.conf.py);
+        # a full export streams for minutes, as long as its client reads, so its COPY is not.
+        cursor.execute("SET statement_timeout = 0")
+        try:
+            yield from _batches(cursor, statement)
+        finally:
+            _restore_timeout(raw, cursor)
+
+
+def _restore_timeout(raw, cursor) -> None:
+    if raw.closed:
+        return
+    try:
+        cursor.execute("RESET statement_timeout")
+    except psycopg.Error:
+        # Not reusable with its bound lifted: Django opens a new connection for the next request.
+        raw.close()
+
+
+def _batches(cursor, statement: bytes) -> Iterator[bytes]:
+    with cursor.copy(statement) as copy:
         batch: list[bytes] = []
         for row in copy:
             batch.append(bytes(row[:-1]))

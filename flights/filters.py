@@ -17,7 +17,9 @@ import datetime as dt
 import django_filters
 from django import forms
 from django.shortcuts import redirect, render
+from django.utils.html import escape
 from django.utils.http import urlencode
+from django.utils.safestring import SafeString, mark_safe
 from django.utils.text import slugify
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
@@ -63,12 +65,37 @@ def origin_airports() -> list[tuple[str, str]]:
     """(code, name) of every airport a flight departs from: the airport picker's options."""
 
     def compute():
-        ids = Flight.objects.order_by().values("origin_id").distinct()
+        ids = _origin_ids()
         return [
             (a.code, a.name) for a in Airport.objects.filter(pk__in=ids).order_by("icao")[:2000]
         ]
 
     return cached("origin_airports", None, compute)
+
+
+# The distinct departure airports by skipping through the (origin, date) index, one step per
+# airport: a DISTINCT over the flights reads every row (75 ms at 100,000 flights, on every cold
+# page with the filter form).
+_ORIGINS_SKIP_SCAN = """
+WITH RECURSIVE o(id) AS (
+    SELECT min(origin_id) FROM flights_flight
+    UNION ALL
+    SELECT (SELECT min(origin_id) FROM flights_flight WHERE origin_id > o.id)
+    FROM o WHERE o.id IS NOT NULL
+)
+SELECT id FROM o WHERE id IS NOT NULL
+"""
+
+
+def _origin_ids():
+    from django.db import connections, router
+
+    using = router.db_for_read(Flight)
+    if connections[using].vendor != "postgresql":
+        return Flight.objects.order_by().values("origin_id").distinct()
+    with connections[using].cursor() as cursor:
+        cursor.execute(_ORIGINS_SKIP_SCAN)
+        return [row[0] for row in cursor.fetchall()]
 
 
 @dataclasses.dataclass(frozen=True)
@@ -284,6 +311,20 @@ class FlightFilterForm(forms.Form):
 
     def airport_options(self) -> list[tuple[str, str]]:
         return origin_airports()
+
+    # The pickers' <option>s, built here rather than in a template loop: two thousand airports
+    # cost a template ~100 ms per page, a join ~2 ms.
+    def country_datalist(self) -> SafeString:
+        return _options(self.country_options())
+
+    def airport_datalist(self) -> SafeString:
+        return _options(self.airport_options())
+
+
+def _options(pairs: list[tuple[str, str]]) -> SafeString:
+    return mark_safe(  # noqa: S308 - every value is escaped
+        "".join(f'<option value="{escape(code)}">{escape(name)}</option>' for code, name in pairs)
+    )
 
 
 def _text(label, size, placeholder, max_length, datalist=""):

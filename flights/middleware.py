@@ -144,6 +144,11 @@ class AnonymousPageCacheMiddleware:
     visitor are stored: 200, not streamed, no Set-Cookie (so no CSRF token and no messages), no
     Cache-Control private/no-store/no-cache. Requests carrying a session or messages cookie go
     through, as do all other methods.
+
+    A stored page carries an ETag (its key: path, query and data version) and Last-Modified (the
+    data version's time), with `Cache-Control: no-cache` and `Vary: Cookie`: a browser or proxy
+    keeps it but asks again each time, and gets a 304 without a body until the data changes; a
+    visitor with a session cookie never shares an anonymous copy.
     """
 
     PREFIX = "page"
@@ -171,13 +176,15 @@ class AnonymousPageCacheMiddleware:
         except Exception:  # noqa: BLE001 - the cache is an optimisation
             cached = None
         if cached is not None:
-            return cached
+            return _not_modified(request, cached) or cached
         response = self.get_response(request)
         if self._cacheable_response(response):
+            _validators(response, key, version)
             try:
                 cache.set(key, response, timeout=self.timeout)
             except Exception:  # noqa: BLE001
                 log.warning("cache unavailable while storing a page", exc_info=True)
+            return _not_modified(request, response) or response
         return response
 
     @staticmethod
@@ -200,3 +207,31 @@ class AnonymousPageCacheMiddleware:
         path = f"{request.path}?{query}"
         digest = hashlib.sha1(path.encode(), usedforsecurity=False).hexdigest()
         return f"{self.PREFIX}:{version}:{request.get_host()}:{digest}"
+
+
+def _validators(response: HttpResponse, key: str, version: str) -> None:
+    import hashlib
+
+    from django.utils.cache import patch_vary_headers
+    from django.utils.http import http_date
+
+    response["ETag"] = '"' + hashlib.sha1(key.encode(), usedforsecurity=False).hexdigest() + '"'
+    if version.isdigit():  # time.time_ns() of the last change (flights.cache)
+        response["Last-Modified"] = http_date(int(version) // 1_000_000_000)
+    response["Cache-Control"] = "no-cache"
+    patch_vary_headers(response, ("Cookie",))
+
+
+def _not_modified(request: HttpRequest, response: HttpResponse) -> HttpResponse | None:
+    """A 304 when the client already holds this version of the page (If-None-Match)."""
+    from django.http import HttpResponseNotModified
+
+    tags = request.META.get("HTTP_IF_NONE_MATCH", "")
+    etag = response.get("ETag")
+    if not etag or etag not in {t.strip().removeprefix("W/") for t in tags.split(",")}:
+        return None
+    answer = HttpResponseNotModified()
+    for header in ("ETag", "Last-Modified", "Cache-Control", "Vary"):
+        if header in response:
+            answer[header] = response[header]
+    return answer

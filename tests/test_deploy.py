@@ -234,3 +234,72 @@ def _volumes(service: dict) -> list[str]:
         else:
             out.append(volume)
     return out
+
+
+# --- Long exports through the shipped gunicorn settings (issue 14, h14l) --------------------
+
+
+def _gunicorn_settings(monkeypatch, **env: str) -> dict:
+    import runpy
+
+    # Set, then delete: monkeypatch restores the variable the file sets with setdefault.
+    monkeypatch.setenv("DATABASE_STATEMENT_TIMEOUT", "")
+    monkeypatch.delenv("DATABASE_STATEMENT_TIMEOUT")
+    for name in ("WEB_THREADS", "WEB_TIMEOUT", "WEB_STATEMENT_TIMEOUT"):
+        monkeypatch.delenv(name, raising=False)
+    for name, value in env.items():
+        monkeypatch.setenv(name, value)
+    return runpy.run_path(str(ROOT / "deploy" / "gunicorn.conf.py"))
+
+
+def test_web_workers_are_threaded_so_a_long_download_outlives_the_timeout(monkeypatch):
+    # A sync worker that streams longer than `timeout` misses its heartbeat and is killed with
+    # the download half sent; a gthread worker's heartbeat does not wait for its requests.
+    conf = _gunicorn_settings(monkeypatch)
+    assert conf["worker_class"] == "gthread"
+    assert conf["threads"] == 4
+    assert conf["timeout"] == 30
+    assert os.environ["DATABASE_STATEMENT_TIMEOUT"] == "30000"
+
+
+def test_the_statement_bound_follows_the_web_timeout_unless_set(monkeypatch):
+    _gunicorn_settings(monkeypatch, WEB_TIMEOUT="45")
+    assert os.environ["DATABASE_STATEMENT_TIMEOUT"] == "45000"
+    _gunicorn_settings(monkeypatch, WEB_TIMEOUT="45", WEB_STATEMENT_TIMEOUT="10")
+    assert os.environ["DATABASE_STATEMENT_TIMEOUT"] == "10000"
+
+
+BOUNDED_WORKER = """
+from django.db import connection
+from flights import copy_exports
+print(b"".join(copy_exports.copy_csv("SELECT n FROM generate_series(1, 2) n, pg_sleep(0.6)", [])))
+with connection.cursor() as cursor:
+    cursor.execute("SHOW statement_timeout")
+    print(cursor.fetchone()[0])
+    try:
+        cursor.execute("SELECT pg_sleep(0.6)")
+    except Exception as exc:
+        print(type(exc).__name__)
+"""
+
+
+@pytest.mark.django_db
+def test_a_web_worker_query_is_stopped_at_the_bound_but_an_export_copy_is_not():
+    from django.db import connection
+
+    # The test database pytest-django made, reached by a fresh process as a web worker would.
+    url = os.environ["DATABASE_URL"].rsplit("/", 1)[0] + "/" + connection.settings_dict["NAME"]
+    result = subprocess.run(
+        [sys.executable, "manage.py", "shell", "--no-imports", "-c", BOUNDED_WORKER],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        env=production_env(DATABASE_URL=url, DATABASE_STATEMENT_TIMEOUT="300", REDIS_URL=""),
+    )
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.strip().split("\n")[-3:] == [
+        "b'1\\r\\n2\\r\\n'",
+        "300ms",
+        "OperationalError",
+    ]

@@ -150,3 +150,55 @@ def test_the_filters_are_known_page_parameters():
     from flights.cache import known_parameters
 
     assert {"start", "end", "country", "airport", "page", "sort"} <= known_parameters()
+
+
+# --- Validators: browsers and proxies revalidate a stored page cheaply (issue 14, h14l) -------
+
+
+def test_a_stored_page_revalidates_with_304_until_the_data_changes(
+    client, page_cache, reference_data, django_assert_num_queries
+):
+    make_flight(route=("KAEX", "MGGT"))
+    url = reverse("flights:flight_list")
+    first = client.get(url)
+    etag = first["ETag"]
+    assert first["Cache-Control"] == "no-cache"
+    assert "Cookie" in first["Vary"]
+    assert first["Last-Modified"].endswith(" GMT")
+    with django_assert_num_queries(0):
+        again = client.get(url, headers={"if-none-match": etag})
+    assert again.status_code == 304
+    assert again.content == b""
+    assert again["ETag"] == etag
+    bump_data_version()  # what a write does once it commits
+    changed = client.get(url, headers={"if-none-match": etag})
+    assert changed.status_code == 200
+    assert changed["ETag"] != etag
+
+
+def test_an_etag_of_another_page_is_not_a_match(client, page_cache, reference_data):
+    flight = make_flight(route=("KAEX", "MGGT"))
+    listing = client.get(reverse("flights:flight_list"))
+    detail = client.get(flight.get_absolute_url(), headers={"if-none-match": listing["ETag"]})
+    assert detail.status_code == 200
+    assert detail["ETag"] != listing["ETag"]
+
+
+def test_a_signed_in_page_is_neither_stored_nor_given_a_shared_etag(client, page_cache, db):
+    user = User.objects.create_user("staff-reader", password=None, is_staff=True)
+    signed_in = Client()
+    signed_in.force_login(user)
+    response = signed_in.get(reverse("flights:flight_list"))
+    assert response.status_code == 200
+    assert "ETag" not in response
+    assert _stored_pages() == 0
+
+
+def test_the_flight_pages_are_served_whole_from_the_cache(
+    client, page_cache, reference_data, django_assert_num_queries
+):
+    flight = make_flight(route=("KAEX", "MGGT"))
+    for url in (reverse("flights:flight_list") + "?sort=-distance", flight.get_absolute_url()):
+        first = client.get(url)
+        with django_assert_num_queries(0):
+            assert client.get(url).content == first.content

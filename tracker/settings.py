@@ -85,6 +85,12 @@ def database_from_url(url: str) -> dict:
         # PostgreSQL's JIT spends seconds compiling the dashboard's wide aggregate queries that
         # run in milliseconds without it; ?options=... in DATABASE_URL overrides this.
         options.setdefault("options", "-c jit=off")
+        # Milliseconds any one query may run (0: no bound); deploy/gunicorn.conf.py sets it for
+        # web workers, whose threads a sync worker's timeout no longer stops. Exports lift it
+        # for their COPY (flights/copy_exports.py).
+        statement_timeout = env_int("DATABASE_STATEMENT_TIMEOUT", 0, minimum=0)
+        if statement_timeout and "statement_timeout" not in options["options"]:
+            options["options"] += f" -c statement_timeout={statement_timeout}"
         return {
             "ENGINE": "django.db.backends.postgresql",
             "NAME": name,
@@ -453,7 +459,10 @@ MIDDLEWARE.append("flights.filters.InvalidFiltersMiddleware")
 # API requests per minute per anonymous client address (0: no limit); behind a proxy, the proxy
 # must pass the client's address as REMOTE_ADDR (docs/api.md, "Throttling").
 API_ANON_RATE = env_int("API_ANON_RATE", 120, minimum=0)
-EXPORT_ASYNC_ROWS = env_int("EXPORT_ASYNC_ROWS", 500_000, minimum=1)
+# Threaded web workers stream an export as long as it takes (deploy/gunicorn.conf.py); above
+# this many rows a task writes it instead, so a few huge downloads cannot hold every thread
+# (docs/operations.md, "Web server"): the legs of 1,000,000 flights (2.9 million) still stream.
+EXPORT_ASYNC_ROWS = env_int("EXPORT_ASYNC_ROWS", 3_000_000, minimum=1)
 
 # ADS-B traces (h11, docs/adsb.md): folders or URLs of trace files read every
 # ADSB_FEED_INTERVAL seconds by beat; empty: no scheduled feed.

@@ -10,22 +10,20 @@ import datetime as dt
 from collections.abc import Callable
 
 import plotly.graph_objects as go
-from django.core.paginator import Paginator
-from django.db.models import F
 from django.http import Http404
 from django.shortcuts import get_object_or_404, render
 from django.urls import NoReverseMatch, reverse
+from django.utils.http import urlencode
 from django.utils.safestring import SafeString, mark_safe
 from django.utils.translation import gettext
 from django.views.decorators.http import require_safe
 
-from flights import aggregates, charts, synthetic
+from flights import aggregates, charts, flight_pages, synthetic
 from flights.adsb.review import tracks_for_legs
 from flights.cache import cached
 from flights.filters import FlightFilterForm, page_filters
 from flights.models import Aircraft, Airport, Country, Flight
 
-PAGE_SIZE = 50
 EXPORTS = {
     "flights_csv": "flights:export_flights_csv",
     "legs_csv": "flights:export_legs_csv",
@@ -33,19 +31,7 @@ EXPORTS = {
     "legs_json": "flights:export_legs_json",
     "api_docs": "flights:api_docs",
 }
-# Sort keys the flight list accepts: name -> ORDER BY. Anything else falls back to newest first.
-SORTS = {
-    "date": ("date", "id"),
-    "-date": ("-date", "-id"),
-    "route": ("route", "id"),
-    "-route": ("-route", "-id"),
-    "legs": ("leg_count", "id"),
-    "-legs": ("-leg_count", "-id"),
-    "distance": (F("distance_km").asc(nulls_last=True), "id"),
-    "-distance": (F("distance_km").desc(nulls_last=True), "-id"),
-    "pax": (F("pax_count").asc(nulls_last=True), "id"),
-    "-pax": (F("pax_count").desc(nulls_last=True), "-id"),
-}
+# Sort keys the flight list accepts: flights.flight_pages.ORDERS; anything else is newest first.
 _JSON_ESCAPES = {ord("<"): "\\u003C", ord(">"): "\\u003E", ord("&"): "\\u0026"}
 
 
@@ -298,20 +284,18 @@ def _rows_in_order(ids: list[int]) -> list[Flight]:
 @require_safe
 def flight_list(request):
     form = _filters(request)
-    sort = request.GET.get("sort", "-date")
-    if sort not in SORTS:
-        sort = "-date"
-    flights = form.filter_flights().order_by(*SORTS[sort])
-    # Pages choose ids in a query that reads nothing else, then fetch those rows with their
-    # joins: a deep page (`?sort=-pax&page=4000`) skips narrow rows, not joined wide ones.
-    paginator = Paginator(flights.values_list("pk", flat=True), PAGE_SIZE)
-    # Counting every match is the slow part of a list page; the count is an aggregate like others.
-    paginator.count = cached("flight_count", form.cache_key(), flights.count)
-    page = paginator.get_page(request.GET.get("page"))
-    ids = page.object_list
-    page.object_list = cached(
-        "flight_page", (form.cache_key(), sort, page.number), lambda: _rows_in_order(list(ids))
-    )
+    sort = request.GET.get("sort", flight_pages.DEFAULT_SORT)
+    if sort not in flight_pages.ORDERS:
+        sort = flight_pages.DEFAULT_SORT
+    cursor, number = request.GET.get("cursor", ""), request.GET.get("page")
+
+    def compute() -> flight_pages.Page:
+        # Ids first, from the sort's index alone; then those 50 rows with their joins.
+        page = flight_pages.page(form.filter_flights(), form.plain(), sort, cursor, number)
+        page.object_list = _rows_in_order(page.ids)
+        return page
+
+    page = cached("flight_page", (form.cache_key(), sort, cursor, number), compute)
     columns = [
         ("date", gettext("Date")),
         ("route", gettext("Route")),
@@ -319,6 +303,7 @@ def flight_list(request):
         ("distance", gettext("Distance")),
         ("pax", gettext("People on board")),
     ]
+    sort_query = form.querystring(sort=sort if sort != flight_pages.DEFAULT_SORT else "")
     return render(
         request,
         "flights/dashboard/flight_list.html",
@@ -327,6 +312,7 @@ def flight_list(request):
             form,
             page=page,
             sort=sort,
+            count_cap=flight_pages.COUNT_CAP,
             columns=[
                 {
                     "key": key,
@@ -337,9 +323,16 @@ def flight_list(request):
                 }
                 for key, label in columns
             ],
-            sort_query=form.querystring(sort=sort if sort != "-date" else ""),
+            sort_query=sort_query,
+            next_query=_with(sort_query, cursor=page.next_cursor),
+            previous_query=_with(sort_query, cursor=page.previous_cursor),
         ),
     )
+
+
+def _with(query: str, **pairs: str) -> str:
+    extra = urlencode({k: v for k, v in pairs.items() if v})
+    return "&".join(part for part in (query, extra) if part)
 
 
 @require_safe
