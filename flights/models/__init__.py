@@ -32,7 +32,15 @@ from .missions import (
 )
 from .published import PublishedFigure, PublishedMetric
 from .reference import Aircraft, AircraftType, Airport, Country, Operator
-from .rollups import FlightDayRollup, FlightMonthRollup, LegRollup
+from .rollups import (
+    AircraftLegRollup,
+    AircraftRollup,
+    FlightDayRollup,
+    FlightMonthRollup,
+    FlightOperatorRollup,
+    LegRollup,
+    PairRollup,
+)
 from .sightings import (
     Invitation,
     PeopleDirection,
@@ -68,8 +76,11 @@ __all__ = [
     "DeliveryStatus",
     "Flight",
     "FlightChange",
+    "AircraftLegRollup",
+    "AircraftRollup",
     "FlightDayRollup",
     "FlightMonthRollup",
+    "FlightOperatorRollup",
     "FlightSource",
     "Frequency",
     "ImportFeed",
@@ -80,6 +91,7 @@ __all__ = [
     "Invitation",
     "Leg",
     "LegRollup",
+    "PairRollup",
     "Operator",
     "PassengerSegment",
     "PeopleDirection",
