@@ -43,6 +43,11 @@ def replace_triggers(apps, schema_editor):
             f"CREATE INDEX IF NOT EXISTS {table}_zero ON {table} ((1)) WHERE {column} = 0"
         )
     rollup_sql.replace_functions(schema_editor)
+    # The aircraft page reads each operator's first and last date from one month of flights.
+    schema_editor.execute(
+        "CREATE INDEX IF NOT EXISTS flight_dash_aircraft "
+        "ON flights_flight (aircraft_id, operator_id, date)"
+    )
 
 
 def fill(apps, schema_editor):
