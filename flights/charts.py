@@ -11,9 +11,9 @@ import math
 import re
 from collections.abc import Iterable, Mapping
 
-import plotly.graph_objects as go
 from django.utils.translation import gettext
 
+from flights import figure as go
 from flights.choices import FlightKind
 from flights.geo import great_circle_points
 

@@ -16,6 +16,7 @@ import datetime as dt
 
 import django_filters
 from django import forms
+from django.db import connections, router
 from django.shortcuts import redirect, render
 from django.utils.http import urlencode
 from django.utils.text import slugify
@@ -59,13 +60,27 @@ def country_names() -> dict[str, str]:
     return cached("country_names", None, lambda: dict(Country.objects.values_list("code", "name")))
 
 
+def _origin_ids() -> list[int]:
+    """Distinct origins by skipping through the (origin_id, date) index, one probe per origin:
+    SELECT DISTINCT read all 1,000,000 index entries (300 ms) on every cold page."""
+    with connections[router.db_for_read(Flight)].cursor() as cursor:
+        cursor.execute(
+            "WITH RECURSIVE o(id) AS ("
+            " SELECT min(origin_id) FROM flights_flight"
+            " UNION ALL SELECT (SELECT min(origin_id) FROM flights_flight WHERE origin_id > o.id)"
+            " FROM o WHERE o.id IS NOT NULL)"
+            " SELECT id FROM o WHERE id IS NOT NULL"
+        )
+        return [row[0] for row in cursor.fetchall()]
+
+
 def origin_airports() -> list[tuple[str, str]]:
     """(code, name) of every airport a flight departs from: the airport picker's options."""
 
     def compute():
-        ids = Flight.objects.order_by().values("origin_id").distinct()
         return [
-            (a.code, a.name) for a in Airport.objects.filter(pk__in=ids).order_by("icao")[:2000]
+            (a.code, a.name)
+            for a in Airport.objects.filter(pk__in=_origin_ids()).order_by("icao")[:2000]
         ]
 
     return cached("origin_airports", None, compute)
@@ -243,7 +258,10 @@ class FlightFilterForm(forms.Form):
             end=data.get("end"),
             country=data.get("country") or "",
             airport_id=data["airport"].pk if data.get("airport") else None,
-            operator_id=operator_ids_by_slug().get(data.get("operator") or ""),
+            # Only a chosen operator needs the slug table (a cache read per call otherwise).
+            operator_id=operator_ids_by_slug().get(data["operator"])
+            if data.get("operator")
+            else None,
             aircraft=data.get("aircraft") or "",
             kinds=tuple(sorted(data.get("kind") or ())),
             statuses=tuple(sorted(data.get("status") or ())),

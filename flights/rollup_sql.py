@@ -46,6 +46,27 @@ FLIGHT_ROLLUPS = {
             ("pax_estimated_flights", f"sum(sign * ({ESTIMATE})::int)"),
         ],
     ),
+    "flights_rollup_month_kind": None,  # the day rollup's keys by month (below)
+    "flights_rollup_origin": (
+        [
+            ("kind", "kind"),
+            ("status", "status"),
+            ("is_synthetic", "is_synthetic"),
+            ("country", "destination_country_id"),
+            ("origin", "origin_id"),
+        ],
+        FLIGHTS,
+    ),
+    "flights_rollup_operator_all": (
+        [
+            ("kind", "kind"),
+            ("status", "status"),
+            ("is_synthetic", "is_synthetic"),
+            ("country", "destination_country_id"),
+            ("operator", "operator_id"),
+        ],
+        FLIGHTS,
+    ),
     "flights_rollup_month": (
         [
             ("month", MONTH.format("date")),
@@ -81,6 +102,10 @@ FLIGHT_ROLLUPS = {
         FLIGHTS,
     ),
 }
+FLIGHT_ROLLUPS["flights_rollup_month_kind"] = (
+    [("month", MONTH.format("date")), *FLIGHT_ROLLUPS["flights_rollup_day"][0][1:]],
+    FLIGHT_ROLLUPS["flights_rollup_day"][1],
+)
 LEGS = [("legs", "sum(sign)")]
 LEG_ROLLUPS = {
     "flights_rollup_leg": (

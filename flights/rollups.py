@@ -26,8 +26,11 @@ from flights.models import (
     AircraftRollup,
     Flight,
     FlightDayRollup,
+    FlightMonthKindRollup,
     FlightMonthRollup,
+    FlightOperatorAllRollup,
     FlightOperatorRollup,
+    FlightOriginRollup,
     Leg,
     LegRollup,
     PairRollup,
@@ -38,7 +41,11 @@ ESTIMATED_BASES = ("estimated", "inferred")
 # Filters (FilterValues fields) each rollup can apply; any other active filter means "ask the
 # fact tables". The synthetic switch is a column of every rollup.
 DAY_FILTERS = {"start", "end", "country", "kinds", "statuses", "synthetic"}
+UNDATED_FILTERS = DAY_FILTERS - {"start", "end"}
 FILTERS = {
+    FlightOriginRollup: UNDATED_FILTERS | {"airport_id"},
+    FlightOperatorAllRollup: UNDATED_FILTERS | {"operator_id"},
+    FlightMonthKindRollup: DAY_FILTERS,
     FlightDayRollup: DAY_FILTERS,
     FlightMonthRollup: DAY_FILTERS | {"airport_id"},
     FlightOperatorRollup: DAY_FILTERS | {"operator_id"},
@@ -48,6 +55,9 @@ FILTERS = {
     PairRollup: {"kinds", "statuses", "synthetic"},
 }
 KEYS = {
+    FlightOriginRollup: keys.ORIGIN_KEYS,
+    FlightOperatorAllRollup: keys.OPERATOR_ALL_KEYS,
+    FlightMonthKindRollup: keys.MONTH_KIND_KEYS,
     FlightDayRollup: keys.DAY_KEYS,
     FlightMonthRollup: keys.MONTH_KEYS,
     FlightOperatorRollup: keys.OPERATOR_KEYS,
@@ -58,7 +68,16 @@ KEYS = {
 }
 # The flight rollups a grouping may come from, smallest first (rows at 1,000,000 generated
 # flights: docs/benchmarks.md).
-FLIGHT_ROLLUPS = (FlightOperatorRollup, FlightMonthRollup, FlightDayRollup)
+FLIGHT_ROLLUPS = (
+    FlightOperatorAllRollup,
+    FlightOriginRollup,
+    FlightMonthKindRollup,
+    FlightOperatorRollup,
+    FlightMonthRollup,
+    FlightDayRollup,
+)
+UNDATED = (FlightOriginRollup, FlightOperatorAllRollup, PairRollup)
+TOTALS = (FlightDayRollup, FlightMonthKindRollup)
 
 
 def enabled(using: str | None = None) -> bool:
@@ -118,9 +137,18 @@ def _filter(qs, values: FilterValues, date_field: str | None):
 
 def _matching(model, values: FilterValues, using: str | None):
     date_field = "date" if model is FlightDayRollup else "month"
-    if model is PairRollup:
+    if model in UNDATED:
         date_field = None
     return _filter(_rows(model, using), values, date_field)
+
+
+def span(values: FilterValues, using: str | None = None) -> tuple | None:
+    """(first, last) date of the matching flights, (None, None) if there are none: two walks
+    of the day rollup's key index from either end. None if the day rollup cannot answer."""
+    if not enabled(using) or not answers(FlightDayRollup, values):
+        return None
+    dates = _matching(FlightDayRollup, values, using).values_list("date", flat=True)
+    return dates.order_by("date").first(), dates.order_by("-date").first()
 
 
 def flight_counts(
@@ -138,30 +166,80 @@ def flight_counts(
     return None
 
 
+def _whole_months(start: dt.date, end: dt.date) -> tuple[dt.date, dt.date] | None:
+    """The first and last whole month (as month starts) within start..end, if any."""
+    first = start if start.day == 1 else _next_month(start)
+    after = _next_month(end) if (end + dt.timedelta(days=1)).day == 1 else end.replace(day=1)
+    last = _previous_month(after)
+    return (first, last) if first <= last else None
+
+
+def _next_month(day: dt.date) -> dt.date:
+    return (day.replace(day=1) + dt.timedelta(days=32)).replace(day=1)
+
+
+def _previous_month(month: dt.date) -> dt.date:
+    return (month - dt.timedelta(days=1)).replace(day=1)
+
+
+TOTALS_MEASURES = (
+    "flights",
+    "legs",
+    "pax_counted",
+    "pax_counted_flights",
+    "pax_estimated_doubled",
+    "pax_estimated_flights",
+)
+
+
+def _period_sums(model, values, periods: dict, using) -> list[dict]:
+    """Measures per country of one totals rollup, for the part of each period it covers:
+    whole months from the month rollup, the days around them from the day rollup."""
+    removals = Q(kind__in=("removal", "lateral"))
+    measures, reach = {}, Q(pk__in=[])
+    for name, within in periods.items():
+        measures[f"{name}__removals"] = Sum("flights", filter=within & removals)
+        for measure in TOTALS_MEASURES:
+            measures[f"{name}__{measure}"] = Sum(measure, filter=within)
+        reach |= within
+    if not measures:
+        return []
+    qs = _matching(model, values, using).filter(reach)
+    return list(qs.values("country").annotate(**measures).order_by())
+
+
 def period_totals(values: FilterValues, periods: dict, using: str | None = None) -> list | None:
-    """The day rollup's measures per destination country for each named (start, end) period,
-    as dicts keyed like `aggregates.totals`' query ("<period>__<measure>"); the filters' own
-    period is ignored (periods compare across it). None if the day rollup cannot answer."""
+    """The totals rollups' measures per destination country for each named (start, end)
+    period, as dicts keyed like `aggregates.totals`' query ("<period>__<measure>", NULL as 0);
+    the filters' own period is ignored (periods compare across it). Whole months are read
+    from the month rollup, the days before and after them from the day rollup, so a year is
+    about 12 month rows and at most two months of day rows per group. None if the rollups
+    cannot answer."""
     values = dataclasses.replace(values, start=None, end=None)
     if not enabled(using) or not answers(FlightDayRollup, values):
         return None
-    removals = Q(kind__in=("removal", "lateral"))
-    measures = {}
+    by_month, by_day = {}, {}
     for name, (start, end) in periods.items():
-        within = Q(date__range=(start, end))
-        measures |= {
-            f"{name}__flights": Sum("flights", filter=within),
-            f"{name}__removals": Sum("flights", filter=within & removals),
-            f"{name}__legs": Sum("legs", filter=within),
-            f"{name}__pax_counted": Sum("pax_counted", filter=within),
-            f"{name}__pax_counted_flights": Sum("pax_counted_flights", filter=within),
-            f"{name}__pax_estimated_doubled": Sum("pax_estimated_doubled", filter=within),
-            f"{name}__pax_estimated_flights": Sum("pax_estimated_flights", filter=within),
-        }
-    first = min(start for start, _ in periods.values())
-    last = max(end for _, end in periods.values())
-    qs = _matching(FlightDayRollup, values, using).filter(date__range=(first, last))
-    return list(qs.values("country").annotate(**measures).order_by())
+        months = _whole_months(start, end)
+        if months is None:
+            by_day[name] = Q(date__range=(start, end))
+            continue
+        by_month[name] = Q(month__range=months)
+        by_day[name] = Q(date__gte=start, date__lt=months[0]) | Q(
+            date__gte=_next_month(months[1]), date__lte=end
+        )
+    groups: dict = {}
+    for model, parts in ((FlightMonthKindRollup, by_month), (FlightDayRollup, by_day)):
+        for row in _period_sums(model, values, parts, using):
+            group = groups.setdefault(row["country"], {"country": row["country"]})
+            for key, value in row.items():
+                if key != "country":
+                    group[key] = group.get(key, 0) + (value or 0)
+    for group in groups.values():
+        for name in periods:
+            for measure in (*TOTALS_MEASURES, "removals"):
+                group.setdefault(f"{name}__{measure}", 0)
+    return list(groups.values())
 
 
 def pair_counts(values: FilterValues, using: str | None = None) -> list | None:
@@ -244,7 +322,7 @@ class Microseconds(Func):
 
 
 def _flight_measures(model) -> dict:
-    if model is not FlightDayRollup:
+    if model not in TOTALS:
         return {"flights": Count("*")}
     estimated_basis = Q(pax_basis__in=ESTIMATED_BASES)
     counted = Q(pax_count__isnull=False) & ~estimated_basis

@@ -15,6 +15,9 @@ from django.db import models
 
 # Keys of every rollup, in the order of its unique constraint.
 DAY_KEYS = ("date", "kind", "status", "is_synthetic", "country")
+MONTH_KIND_KEYS = ("month", "kind", "status", "is_synthetic", "country")
+ORIGIN_KEYS = ("kind", "status", "is_synthetic", "country", "origin")
+OPERATOR_ALL_KEYS = ("kind", "status", "is_synthetic", "country", "operator")
 MONTH_KEYS = ("month", "kind", "status", "is_synthetic", "country", "origin")
 OPERATOR_KEYS = ("month", "kind", "status", "is_synthetic", "country", "operator")
 AIRCRAFT_KEYS = ("aircraft", "month", "kind", "status", "is_synthetic", "country", "operator")
@@ -30,15 +33,9 @@ def _key(name: str, fields: tuple[str, ...]) -> list:
     return [models.UniqueConstraint(fields=fields, name=name, nulls_distinct=False)]
 
 
-class FlightDayRollup(models.Model):
-    """Flights per day × kind × review status × synthetic × destination country, with what the
-    overview's period totals show: the span, the series and the totals, exact to the day."""
+class TotalsMeasures(models.Model):
+    """What the overview's period totals show, summed."""
 
-    date = models.DateField()
-    kind = models.CharField(max_length=12)
-    status = models.CharField(max_length=12)
-    is_synthetic = models.BooleanField()
-    country = models.CharField(**COUNTRY)  # noqa: DJ001
     flights = models.BigIntegerField(default=0)
     legs = models.BigIntegerField(default=0)
     # People by how they are known (docs/dashboard.md; `aggregates.totals`): counted (reported
@@ -49,11 +46,82 @@ class FlightDayRollup(models.Model):
     pax_estimated_flights = models.BigIntegerField(default=0)
 
     class Meta:
+        abstract = True
+
+
+class FlightDayRollup(TotalsMeasures):
+    """Flights per day × kind × review status × synthetic × destination country, with what the
+    overview's period totals show: the span, weekly series and the partial months of a period,
+    exact to the day."""
+
+    date = models.DateField()
+    kind = models.CharField(max_length=12)
+    status = models.CharField(max_length=12)
+    is_synthetic = models.BooleanField()
+    country = models.CharField(**COUNTRY)  # noqa: DJ001
+
+    class Meta:
         db_table = "flights_rollup_day"
         constraints = _key("rollup_day_key", DAY_KEYS)
 
     def __str__(self) -> str:
         return f"{self.date} {self.kind} {self.country}: {self.flights}"
+
+
+class FlightMonthKindRollup(TotalsMeasures):
+    """The day rollup by month: monthly series, whole months of a period's totals, countries
+    by kind (the choropleth). About 4,000 rows at 1,000,000 flights, 3,000 at 100,000."""
+
+    month = models.DateField()
+    kind = models.CharField(max_length=12)
+    status = models.CharField(max_length=12)
+    is_synthetic = models.BooleanField()
+    country = models.CharField(**COUNTRY)  # noqa: DJ001
+
+    class Meta:
+        db_table = "flights_rollup_month_kind"
+        constraints = _key("rollup_month_kind_key", MONTH_KIND_KEYS)
+
+    def __str__(self) -> str:
+        return f"{self.month:%Y-%m} {self.kind} {self.country}: {self.flights}"
+
+
+class FlightOriginRollup(models.Model):
+    """Flights per kind × review status × synthetic × destination country × origin, whatever
+    the date: the overview's US origins and the country pages' origins without a period."""
+
+    kind = models.CharField(max_length=12)
+    status = models.CharField(max_length=12)
+    is_synthetic = models.BooleanField()
+    country = models.CharField(**COUNTRY)  # noqa: DJ001
+    origin = models.BigIntegerField(null=True)
+    flights = models.BigIntegerField(default=0)
+
+    class Meta:
+        db_table = "flights_rollup_origin"
+        constraints = _key("rollup_origin_key", ORIGIN_KEYS)
+
+    def __str__(self) -> str:
+        return f"{self.kind} {self.country} {self.origin}: {self.flights}"
+
+
+class FlightOperatorAllRollup(models.Model):
+    """Flights per kind × review status × synthetic × destination country × operator, whatever
+    the date: the overview's operators and countries without a period."""
+
+    kind = models.CharField(max_length=12)
+    status = models.CharField(max_length=12)
+    is_synthetic = models.BooleanField()
+    country = models.CharField(**COUNTRY)  # noqa: DJ001
+    operator = models.BigIntegerField(null=True)
+    flights = models.BigIntegerField(default=0)
+
+    class Meta:
+        db_table = "flights_rollup_operator_all"
+        constraints = _key("rollup_operator_all_key", OPERATOR_ALL_KEYS)
+
+    def __str__(self) -> str:
+        return f"{self.kind} {self.country} {self.operator}: {self.flights}"
 
 
 class FlightMonthRollup(models.Model):
