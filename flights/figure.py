@@ -32,6 +32,8 @@ def _convert(value):
         _merge(node, value, split=False)
         return node
     if isinstance(value, list | tuple):
+        if not any(isinstance(v, dict | list | tuple) for v in value):
+            return tuple(value)  # a data array (a map's coordinates: thousands of numbers)
         return tuple(_convert(v) for v in value)
     return value
 

@@ -144,11 +144,13 @@ def _matching(model, values: FilterValues, using: str | None):
 
 def span(values: FilterValues, using: str | None = None) -> tuple | None:
     """(first, last) date of the matching flights, (None, None) if there are none: two walks
-    of the day rollup's key index from either end. None if the day rollup cannot answer."""
+    of the day rollup's key index from either end, in one query. None if the day rollup cannot
+    answer."""
     if not enabled(using) or not answers(FlightDayRollup, values):
         return None
     dates = _matching(FlightDayRollup, values, using).values_list("date", flat=True)
-    return dates.order_by("date").first(), dates.order_by("-date").first()
+    ends = sorted(dates.order_by("date")[:1].union(dates.order_by("-date")[:1], all=True))
+    return (ends[0], ends[-1]) if ends else (None, None)
 
 
 def flight_counts(
