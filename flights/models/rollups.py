@@ -253,3 +253,18 @@ class AircraftLegRollup(models.Model):
 
     def __str__(self) -> str:
         return f"{self.aircraft} {self.month:%Y-%m}: {self.legs} legs"
+
+
+# Every rollup table: derived data, left out of backups (flights.backup) and refilled by writes.
+ALL = (
+    FlightDayRollup,
+    FlightMonthKindRollup,
+    FlightOriginRollup,
+    FlightOperatorAllRollup,
+    FlightMonthRollup,
+    FlightOperatorRollup,
+    AircraftRollup,
+    LegRollup,
+    PairRollup,
+    AircraftLegRollup,
+)
