@@ -18,7 +18,7 @@ from flights import rollups, synthetic
 from flights.cache import cached
 from flights.choices import Basis, FlightKind
 from flights.filters import FilterValues, FlightFilterForm, country_names, operator_choices
-from flights.models import Aircraft, Airport, Country, TimelineEvent
+from flights.models import Aircraft, AircraftLegRollup, Airport, Country, TimelineEvent
 from flights.models.reference import short_code
 
 REMOVAL_KINDS = (FlightKind.REMOVAL, FlightKind.LATERAL)
@@ -51,12 +51,31 @@ def _airport_columns(prefix: str) -> list[str]:
     return [f"{prefix}__icao", f"{prefix}__iata", f"{prefix}__lid", f"{prefix}__name"]
 
 
-def totals(qs, periods: dict[str, tuple[dt.date, dt.date]]) -> dict[str, dict]:
+def _rolled_totals(rows: list[dict]) -> list[dict]:
+    """The day rollup's groups (`rollups.period_totals`) in the shape of `totals`' query."""
+    for row in rows:
+        # Sum(... FILTER) over no rows is NULL where the fact tables' Count gives 0.
+        row.update({k: v or 0 for k, v in row.items() if k != "country"})
+        for key in [k for k in row if k.endswith("__pax_estimated_doubled")]:
+            name = key.split("__", 1)[0]
+            doubled = row.pop(key)
+            row[f"{name}__pax_estimated"] = doubled / 2 if doubled else doubled
+            row[f"{name}__pax_any_flights"] = (
+                row[f"{name}__pax_counted_flights"] + row[f"{name}__pax_estimated_flights"]
+            )
+        row["destination_country_id"] = row.pop("country")
+    return rows
+
+
+def totals(
+    qs, periods: dict[str, tuple[dt.date, dt.date]], values: FilterValues | None = None
+) -> dict[str, dict]:
     """Headline numbers of a flight queryset for each named period, in one query.
 
     Grouped by destination country (a few hundred groups at most) and summed here: one pass
     gives both the sums and "countries reached" (the groups with a flight in the period), where
-    COUNT(DISTINCT ...) FILTER would sort every row once per period.
+    COUNT(DISTINCT ...) FILTER would sort every row once per period. With the queryset's filter
+    `values`, the day rollup answers when it can (`rollups.period_totals`).
     """
     counted = Q(pax_count__isnull=False) & ~Q(pax_basis__in=ESTIMATED_BASES)
     estimated = Q(pax_count__isnull=False, pax_basis__in=ESTIMATED_BASES) | Q(
@@ -81,12 +100,17 @@ def totals(qs, periods: dict[str, tuple[dt.date, dt.date]]) -> dict[str, dict]:
         }
     first = min(start for start, _ in periods.values())
     last = max(end for _, end in periods.values())
+    rolled = None if values is None else rollups.period_totals(values, periods, qs.db)
     groups = (
-        qs.in_period(first, last)
-        .order_by()
-        .values("destination_country_id")
-        .annotate(**measures)
-        .order_by()
+        _rolled_totals(rolled)
+        if rolled is not None
+        else (
+            qs.in_period(first, last)
+            .order_by()
+            .values("destination_country_id")
+            .annotate(**measures)
+            .order_by()
+        )
     )
     result: dict[str, dict] = {
         name: {key.split("__", 1)[1]: 0 for key in measures if key.startswith(f"{name}__")}
@@ -159,53 +183,73 @@ def _values(form) -> FilterValues:
 
 
 def _overview_parts(flights, values: FilterValues) -> dict:
-    """Span, series, top countries, US origins and operators of the flights, in two scans.
+    """Span, series, top countries, US origins and operators of the flights.
 
-    Measured on PostgreSQL with 250,000 flights, two plain GROUP BYs beat one GROUPING SETS
-    query (about 130 against 220 ms): (kind, date) is read in the order of the (kind, date)
-    index without hashing, and (country, origin, operator) is one hash of a few thousand
-    groups that the three top lists are summed from. Both come from the rollups when the
-    filters let them answer (`values`, the flights' own filters).
+    From the rollups when the filters let them answer (`values`, the flights' own filters):
+    the span from the two ends of the day rollup's index, a monthly series from the month
+    rollup (a few thousand rows at any data size) and a weekly one from the days of at most
+    half a year. Otherwise from the flights: (kind, date) read in the order of the (kind,
+    date) index without hashing (two GROUP BYs measured faster than one GROUPING SETS query).
     """
-    rolled = rollups.flight_counts(values, ("kind", "date"), flights.db)
-    if rolled is None:
+    span = rollups.span(values, flights.db)
+    rolled = None
+    if span is not None and span[0] is not None:
+        if _bucket(*span) == "month":
+            rolled = rollups.flight_counts(values, ("kind", "month"), flights.db)
+        if rolled is None:
+            rolled = rollups.flight_counts(values, ("kind", "date"), flights.db)
+    elif span is None:
         rolled = _rows(flights.values_list("kind", "date").annotate(n=Count("*")).order_by())
-    days = {(day, kind): n for kind, day, n in rolled}
+    days = {(day, kind): n for kind, day, n in rolled or ()}
     if not days:
         return {"first": None, "last": None, "n": 0}
-    countries: dict = defaultdict(int)
-    origins: dict = defaultdict(int)
-    operators: dict = defaultdict(int)
-    rolled = rollups.flight_counts(values, ("country", "origin", "operator"), flights.db)
-    if rolled is None:
-        groups = list(
-            flights.values("destination_country_id", "origin_id", "operator_id")
+    countries, origins, operators = _top_lists(flights, values)
+    first, last = span or (min(day for day, _ in days), max(day for day, _ in days))
+    return {
+        "first": first,
+        "last": last,
+        "n": sum(days.values()),
+        "series": lambda bucket: _series_from_days(days, bucket),
+        "countries": countries,
+        "origins": origins,
+        "operators": operators,
+    }
+
+
+def _top_lists(flights, values: FilterValues) -> tuple[list, list, list]:
+    """Top destination countries, US origins and operators of the flights: from the operator
+    rollup (countries, operators) and the origin rollup when both can answer, else from one
+    GROUP BY (country, origin, operator) of the flights."""
+    by_operator = rollups.flight_counts(values, ("country", "operator"), flights.db)
+    by_origin = rollups.flight_counts(values, ("origin",), flights.db)
+    if by_operator is None or by_origin is None:
+        groups = _rows(
+            flights.values_list("destination_country_id", "origin_id", "operator_id")
             .annotate(n=Count("*"))
             .order_by()
         )
-    else:
-        columns = ("destination_country_id", "origin_id", "operator_id", "n")
-        groups = [dict(zip(columns, row, strict=True)) for row in rolled]
+        by_operator = [(country, operator, n) for country, _, operator, n in groups]
+        by_origin = [(origin, n) for _, origin, _, n in groups]
+    countries: dict = defaultdict(int)
+    origins: dict = defaultdict(int)
+    operators: dict = defaultdict(int)
+    for country, operator, n in by_operator:
+        if country is not None:
+            countries[country] += n
+        operators[operator] += n
     us_airports = set(
-        Airport.objects.filter(
-            country_id="US", id__in={g["origin_id"] for g in groups if g["origin_id"]}
-        ).values_list("id", flat=True)
+        Airport.objects.filter(country_id="US", id__in={o for o, _ in by_origin if o}).values_list(
+            "id", flat=True
+        )
     )
-    for g in groups:
-        if g["destination_country_id"] is not None:
-            countries[g["destination_country_id"]] += g["n"]
-        if g["origin_id"] in us_airports:
-            origins[g["origin_id"]] += g["n"]
-        operators[g["operator_id"]] += g["n"]
-    return {
-        "first": min(day for day, _ in days),
-        "last": max(day for day, _ in days),
-        "n": sum(days.values()),
-        "series": lambda bucket: _series_from_days(days, bucket),
-        "countries": _top(countries, TOP, flights.db),
-        "origins": _top(origins, TOP, flights.db),
-        "operators": _top(operators, TOP - 2, flights.db),
-    }
+    for origin, n in by_origin:
+        if origin in us_airports:
+            origins[origin] += n
+    return (
+        _top(countries, TOP, flights.db),
+        _top(origins, TOP, flights.db),
+        _top(operators, TOP - 2, flights.db),
+    )
 
 
 def _events(first: dt.date | None, last: dt.date | None, country: str = "") -> list[dict]:
@@ -252,7 +296,8 @@ def overview(form: FlightFilterForm) -> dict:
         start, end = form.period()
         period, previous = comparison_periods(start, end, span["last"])
         undated = synthetic.flights(form, dates=False).order_by()
-        sums = totals(undated, {"current": period} | ({"previous": previous} if previous else {}))
+        periods = {"current": period} | ({"previous": previous} if previous else {})
+        sums = totals(undated, periods, _values(form))
         bucket = _bucket(span["first"], span["last"])
         names = country_names()
         operator_names = dict(operator_choices())
@@ -297,16 +342,19 @@ def overview(form: FlightFilterForm) -> dict:
     return cached("overview", synthetic.key(form), compute)
 
 
-def _pairs(legs) -> list[dict]:
+def _pairs(legs, values: FilterValues) -> list[dict]:
     """Legs per directed airport pair, with the kind most of them flew as (ties: first in
     FlightKind order), largest first: every route, however rare (docs/dashboard.md)."""
     order = {kind: i for i, kind in enumerate(FlightKind.values)}
     pairs: dict[tuple[int, int], dict] = {}
-    for dep, arr, kind, n in (
-        legs.values_list("departure_airport_id", "arrival_airport_id", "flight__kind")
-        .annotate(n=Count("*"))
-        .order_by()
-    ):
+    rolled = rollups.pair_counts(values, legs.db)
+    if rolled is None:
+        rolled = _rows(
+            legs.values_list("departure_airport_id", "arrival_airport_id", "flight__kind")
+            .annotate(n=Count("*"))
+            .order_by()
+        )
+    for dep, arr, kind, n in rolled:
         pair = pairs.setdefault((dep, arr), {"from": dep, "to": arr, "n": 0, "kinds": {}})
         pair["n"] += n
         pair["kinds"][kind] = pair["kinds"].get(kind, 0) + n
@@ -343,7 +391,7 @@ def route_map(form: FlightFilterForm) -> dict:
     and removal flights per destination country for the choropleth."""
 
     def compute() -> dict:
-        pairs = _pairs(synthetic.legs(form).order_by())
+        pairs = _pairs(synthetic.legs(form).order_by(), _values(form))
         movements: dict[int, int] = defaultdict(int)
         for pair in pairs:
             movements[pair["from"]] += pair["n"]
@@ -459,49 +507,80 @@ def airport_activity(airport: Airport, form: FlightFilterForm) -> dict:
     return cached("airport", (airport.pk, synthetic.key(form)), compute)
 
 
+def _aircraft_months(flights, values: FilterValues, aircraft: Aircraft) -> tuple[list, list]:
+    """Flights per month, and per operator with first and last dates, of one aircraft.
+
+    From the aircraft rollup when it can answer: it gives each operator's months, and the
+    exact first and last dates are read from the flights of only the first and last of those
+    months (the (aircraft, operator, date) index), so the cost does not grow with the years.
+    """
+    rolled = rollups.aircraft_counts(values, aircraft.pk, flights.db)
+    if rolled is None:
+        rolled = list(
+            flights.annotate(month=TruncMonth("date"))
+            .values_list("month", "operator_id")
+            .annotate(n=Count("*"))
+            .order_by()
+        )
+    per_month: dict = defaultdict(int)
+    per_operator: dict = {}
+    for month, operator, n in rolled:
+        per_month[month] += n
+        first, last, total = per_operator.get(operator, (month, month, 0))
+        per_operator[operator] = (min(first, month), max(last, month), total + n)
+    months = [{"month": m, "n": n} for m, n in sorted(per_month.items())]
+    edges = Q(pk__in=[])
+    for operator, (first, last, _n) in per_operator.items():
+        for month in {first, last}:
+            edges |= Q(operator_id=operator, date__range=(month, _month_end(month)))
+    dates = {
+        operator: (first, last)
+        for operator, first, last in flights.filter(edges)
+        .values_list("operator_id")
+        .annotate(first=Min("date"), last=Max("date"))
+        .order_by()
+    }
+    names = dict(operator_choices())
+    by_name: dict = {}
+    for operator, (_first, _last, n) in per_operator.items():
+        first, last = dates[operator]
+        name = names.get(operator) if operator else None
+        if name in by_name:
+            seen = by_name[name]
+            first, last, n = min(first, seen[0]), max(last, seen[1]), n + seen[2]
+        by_name[name] = (first, last, n)
+    operators = [
+        {"name": name or _("Unknown"), "n": n, "first": first, "last": last}
+        for name, (first, last, n) in sorted(by_name.items(), key=lambda kv: kv[1][0])
+    ]
+    return months, operators
+
+
+def _month_end(month: dt.date) -> dt.date:
+    return (month + dt.timedelta(days=32)).replace(day=1) - dt.timedelta(days=1)
+
+
 def aircraft_history(aircraft: Aircraft, form: FlightFilterForm) -> dict:
     def compute() -> dict:
         flights = synthetic.flights(form).filter(aircraft=aircraft).order_by()
-        months = list(
-            flights.annotate(month=TruncMonth("date"))
-            .values("month")
-            .annotate(n=Count("id"))
-            .order_by("month")
-        )
-        operators = list(
-            flights.values("operator__name")
-            .annotate(n=Count("id"), first=Min("date"), last=Max("date"))
-            .order_by("first")
-        )
-        timed = Q(departure_time__isnull=False, arrival_time__isnull=False)
-        legs = (
-            synthetic.legs(form)
-            .filter(flight__aircraft=aircraft)
-            .aggregate(
-                legs=Count("id"),
-                km=Coalesce(Sum("distance_km"), 0.0),
-                timed_legs=Count("id", filter=timed),
-                timed=Sum(F("arrival_time") - F("departure_time"), filter=timed),
-                untimed_km=Coalesce(Sum("distance_km", filter=~timed), 0.0),
+        values = _values(form)
+        months, operators = _aircraft_months(flights, values, aircraft)
+        legs = rollups.aircraft_legs(values, aircraft.pk, flights.db)
+        if legs is None:
+            legs = (
+                synthetic.legs(form)
+                .filter(flight__aircraft=aircraft)
+                .aggregate(**rollups.leg_measures(AircraftLegRollup))
             )
-        )
-        timed_hours = legs["timed"].total_seconds() / 3600 if legs["timed"] else 0.0
+        timed_hours = legs["timed_us"] / 3.6e9
         untimed_legs = legs["legs"] - legs["timed_legs"]
-        estimated = untimed_legs * LEG_ALLOWANCE_H + legs["untimed_km"] / CRUISE_KMH
+        estimated = untimed_legs * LEG_ALLOWANCE_H + legs["untimed_metres"] / 1000 / CRUISE_KMH
         return {
             "months": months,
             "flights": sum(m["n"] for m in months),
-            "operators": [
-                {
-                    "name": r["operator__name"] or _("Unknown"),
-                    "n": r["n"],
-                    "first": r["first"],
-                    "last": r["last"],
-                }
-                for r in operators
-            ],
+            "operators": operators,
             "legs": legs["legs"],
-            "km": round(legs["km"]),
+            "km": round(legs["metres"] / 1000),
             "timed_legs": legs["timed_legs"],
             "timed_hours": round(timed_hours, 1),
             "estimated_hours": round(estimated, 1),
@@ -520,7 +599,9 @@ def country_activity(country: Country, form: FlightFilterForm) -> dict:
         # A country filter naming another country leaves no flights: the fact tables say so.
         clash = values.country not in ("", country.pk)
         values = dataclasses.replace(values, country=country.pk)
-        rolled = None if clash else rollups.flight_counts(values, ("kind", "date"), flights.db)
+        rolled = None if clash else rollups.flight_counts(values, ("kind", "month"), flights.db)
+        if rolled is None and not clash:
+            rolled = rollups.flight_counts(values, ("kind", "date"), flights.db)
         if rolled is None:
             rolled = _rows(flights.values_list("kind", "date").annotate(n=Count("*")).order_by())
         days = {(day, kind): n for kind, day, n in rolled}

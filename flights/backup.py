@@ -33,6 +33,8 @@ from django.core.serializers.json import DjangoJSONEncoder
 from django.db import connection, models, transaction
 from django.db.migrations.recorder import MigrationRecorder
 
+from flights.models import rollups as rollup_models
+
 FORMAT_VERSION = 1
 BATCH = 5000
 APPS = ("auth", "flights", "django_celery_beat")
@@ -42,7 +44,7 @@ PERMISSION = "auth.permission"
 # The data version is a cache key, not a record (flights/cache.py). Rollups are derived from
 # flights and legs: the restore's own writes refill them (triggers on PostgreSQL;
 # `rebuild_rollups` elsewhere), so they are not part of a backup.
-ROLLUPS = {"flights.flightmonthrollup", "flights.flightdayrollup", "flights.legrollup"}
+ROLLUPS = {model._meta.label_lower for model in rollup_models.ALL}
 SKIPPED = {PERMISSION, "auth.group_permissions", "flights.dataversion", *ROLLUPS}
 MEDIA_PREFIX = "media/"
 FIXED_MEMBERS = {

@@ -6,14 +6,15 @@ JSON shipped with each page stays small.
 """
 
 import datetime as dt
+import functools
 import html
 import math
 import re
 from collections.abc import Iterable, Mapping
 
-import plotly.graph_objects as go
 from django.utils.translation import gettext
 
+from flights import figure as go
 from flights.choices import FlightKind
 from flights.geo import great_circle_points
 
@@ -326,10 +327,15 @@ def _geo_layout(fig: go.Figure, *, height: int, fit: bool, view: dict | None = N
 
 
 def _arc(a: Mapping, b: Mapping, steps: int) -> tuple[list[float], list[float]]:
-    points = great_circle_points(a["lat"], a["lon"], b["lat"], b["lon"], steps=steps)
-    lats = [round(p[0], 2) for p in points]
-    lons = [round(p[1], 2) for p in points]
-    return lats, lons
+    lats, lons = _arc_between(a["lat"], a["lon"], b["lat"], b["lon"], steps)
+    return list(lats), list(lons)
+
+
+@functools.lru_cache(maxsize=20_000)
+def _arc_between(lat1: float, lon1: float, lat2: float, lon2: float, steps: int) -> tuple:
+    """Pure geometry, kept per process: the map's 2,000 arcs were most of a cold map page."""
+    points = great_circle_points(lat1, lon1, lat2, lon2, steps=steps)
+    return tuple(round(p[0], 2) for p in points), tuple(round(p[1], 2) for p in points)
 
 
 def _view_buttons() -> list[dict]:

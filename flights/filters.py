@@ -16,6 +16,7 @@ import datetime as dt
 
 import django_filters
 from django import forms
+from django.db import connections, router
 from django.shortcuts import redirect, render
 from django.utils.html import escape
 from django.utils.http import urlencode
@@ -88,7 +89,6 @@ SELECT id FROM o WHERE id IS NOT NULL
 
 
 def _origin_ids():
-    from django.db import connections, router
 
     using = router.db_for_read(Flight)
     if connections[using].vendor != "postgresql":
@@ -270,7 +270,10 @@ class FlightFilterForm(forms.Form):
             end=data.get("end"),
             country=data.get("country") or "",
             airport_id=data["airport"].pk if data.get("airport") else None,
-            operator_id=operator_ids_by_slug().get(data.get("operator") or ""),
+            # Only a chosen operator needs the slug table (a cache read per call otherwise).
+            operator_id=operator_ids_by_slug().get(data["operator"])
+            if data.get("operator")
+            else None,
             aircraft=data.get("aircraft") or "",
             kinds=tuple(sorted(data.get("kind") or ())),
             statuses=tuple(sorted(data.get("status") or ())),

@@ -28,13 +28,15 @@ def great_circle_points(
     if d == 0:
         return [(lat1, lon1), (lat2, lon2)]
     points = []
+    # The ends' unit vectors, once per arc rather than per point.
+    x1, y1, z1 = math.cos(p1) * math.cos(l1), math.cos(p1) * math.sin(l1), math.sin(p1)
+    x2, y2, z2 = math.cos(p2) * math.cos(l2), math.cos(p2) * math.sin(l2), math.sin(p2)
+    sin_d = math.sin(d)
     for i in range(steps + 1):
         f = i / steps
-        a = math.sin((1 - f) * d) / math.sin(d)
-        b = math.sin(f * d) / math.sin(d)
-        x = a * math.cos(p1) * math.cos(l1) + b * math.cos(p2) * math.cos(l2)
-        y = a * math.cos(p1) * math.sin(l1) + b * math.cos(p2) * math.sin(l2)
-        z = a * math.sin(p1) + b * math.sin(p2)
+        a = math.sin((1 - f) * d) / sin_d
+        b = math.sin(f * d) / sin_d
+        x, y, z = a * x1 + b * x2, a * y1 + b * y2, a * z1 + b * z2
         points.append(
             (math.degrees(math.atan2(z, math.hypot(x, y))), math.degrees(math.atan2(y, x)))
         )

@@ -1,34 +1,83 @@
 """Counts for the analyst pages read from the rollup tables instead of the flights and legs.
 
-The rollups (`flights.models.rollups`) hold flights and legs summed by month or day and the
-dimensions the pages filter and group on; on PostgreSQL triggers keep them current in the
-writing transaction (migration 0007_rollups_tables), and `rebuild()` recomputes them from the
-fact tables (`manage.py rebuild_rollups`, tests). See docs/operations.md, "Rollups".
+The rollups (`flights.models.rollups`) hold flights and legs summed by day or month and the
+dimensions the pages filter and group on, each sized for one page part; on PostgreSQL triggers
+keep them current in the writing transaction (`flights.rollup_sql`), and `rebuild()` recomputes
+them from the fact tables (`manage.py rebuild_rollups`, tests). See docs/operations.md,
+"Rollups".
 
-Every reader takes the plain filter values (`flights.filters.FilterValues`) and answers None
-when a rollup cannot answer exactly: a filter on aircraft or source, a period that does not fall
-on month bounds where only a monthly rollup has the grouping, or a database without the
-triggers (SQLite). The caller then runs its indexed query on the fact tables, so a page is never
-wrong, only slower.
+Every reader takes the plain filter values (`flights.filters.FilterValues`), groups and sums in
+the database (a page gets at most a few thousand rows) and answers None when no rollup can
+answer exactly: a filter on aircraft or source, a period that does not fall on month bounds
+where only a monthly rollup has the grouping, or a database without the triggers (SQLite). The
+caller then runs its indexed query on the fact tables, so a page is never wrong, only slower.
 """
 
 import dataclasses
 import datetime as dt
-from collections.abc import Iterable
 
 from django.db import connections, transaction
-from django.db.models import Count, F, IntegerField, Q, Sum
+from django.db.models import BigIntegerField, Count, F, Func, Q, Sum
 from django.db.models.functions import Coalesce, TruncMonth
 
 from flights.filters import FilterValues, Synthetic
-from flights.models import Flight, FlightDayRollup, FlightMonthRollup, Leg, LegRollup
-from flights.models.rollups import DAY_KEYS, LEG_KEYS, MONTH_KEYS
+from flights.models import (
+    AircraftLegRollup,
+    AircraftRollup,
+    Flight,
+    FlightDayRollup,
+    FlightMonthKindRollup,
+    FlightMonthRollup,
+    FlightOperatorAllRollup,
+    FlightOperatorRollup,
+    FlightOriginRollup,
+    Leg,
+    LegRollup,
+    PairRollup,
+)
+from flights.models import rollups as keys
 
-# Filters (FilterValues fields) the rollups can apply; any other active filter means "ask the
+ESTIMATED_BASES = ("estimated", "inferred")
+# Filters (FilterValues fields) each rollup can apply; any other active filter means "ask the
 # fact tables". The synthetic switch is a column of every rollup.
 DAY_FILTERS = {"start", "end", "country", "kinds", "statuses", "synthetic"}
-MONTH_FILTERS = DAY_FILTERS | {"airport_id", "operator_id"}
-LEG_FILTERS = {"start", "end", "country", "synthetic"}
+UNDATED_FILTERS = DAY_FILTERS - {"start", "end"}
+FILTERS = {
+    FlightOriginRollup: UNDATED_FILTERS | {"airport_id"},
+    FlightOperatorAllRollup: UNDATED_FILTERS | {"operator_id"},
+    FlightMonthKindRollup: DAY_FILTERS,
+    FlightDayRollup: DAY_FILTERS,
+    FlightMonthRollup: DAY_FILTERS | {"airport_id"},
+    FlightOperatorRollup: DAY_FILTERS | {"operator_id"},
+    AircraftRollup: DAY_FILTERS | {"operator_id"},
+    AircraftLegRollup: DAY_FILTERS,
+    LegRollup: {"start", "end", "country", "kinds", "synthetic"},
+    PairRollup: {"kinds", "statuses", "synthetic"},
+}
+KEYS = {
+    FlightOriginRollup: keys.ORIGIN_KEYS,
+    FlightOperatorAllRollup: keys.OPERATOR_ALL_KEYS,
+    FlightMonthKindRollup: keys.MONTH_KIND_KEYS,
+    FlightDayRollup: keys.DAY_KEYS,
+    FlightMonthRollup: keys.MONTH_KEYS,
+    FlightOperatorRollup: keys.OPERATOR_KEYS,
+    AircraftRollup: keys.AIRCRAFT_KEYS,
+    AircraftLegRollup: keys.AIRCRAFT_LEG_KEYS,
+    LegRollup: keys.LEG_KEYS,
+    PairRollup: keys.PAIR_KEYS,
+}
+# The flight rollups a grouping may come from, smallest first (rows at 1,000,000 generated
+# flights: docs/benchmarks.md).
+FLIGHT_ROLLUPS = (
+    FlightOperatorAllRollup,
+    FlightOriginRollup,
+    FlightMonthKindRollup,
+    FlightOperatorRollup,
+    FlightMonthRollup,
+    FlightDayRollup,
+)
+UNDATED = (FlightOriginRollup, FlightOperatorAllRollup, PairRollup)
+TOTALS = (FlightDayRollup, FlightMonthKindRollup)
 
 
 def enabled(using: str | None = None) -> bool:
@@ -56,6 +105,13 @@ def _month_aligned(values: FilterValues) -> bool:
     return starts_on_first and ends_on_last
 
 
+def answers(model, values: FilterValues) -> bool:
+    """Whether `model` can apply every active filter exactly (whole months for monthly ones)."""
+    if not _active(values) <= FILTERS[model]:
+        return False
+    return model is FlightDayRollup or _month_aligned(values)
+
+
 def _filter(qs, values: FilterValues, date_field: str | None):
     """The rollup rows matching the filter values (as `FilterValues.filter_flights`)."""
     if values.country:
@@ -79,28 +135,126 @@ def _filter(qs, values: FilterValues, date_field: str | None):
     return qs
 
 
-def _flight_rollup(values: FilterValues, by: Iterable[str], using: str | None):
-    """The smaller rollup that can answer: by day if it has the columns, else by month."""
-    by, active = set(by), _active(values)
-    if by <= set(DAY_KEYS) and active <= DAY_FILTERS:
-        return _filter(_rows(FlightDayRollup, using), values, "date")
-    if by <= set(MONTH_KEYS) and active <= MONTH_FILTERS and _month_aligned(values):
-        return _filter(_rows(FlightMonthRollup, using), values, "month")
-    return None
+def _matching(model, values: FilterValues, using: str | None):
+    date_field = "date" if model is FlightDayRollup else "month"
+    if model in UNDATED:
+        date_field = None
+    return _filter(_rows(model, using), values, date_field)
+
+
+def span(values: FilterValues, using: str | None = None) -> tuple | None:
+    """(first, last) date of the matching flights, (None, None) if there are none: two walks
+    of the day rollup's key index from either end, in one query. None if the day rollup cannot
+    answer."""
+    if not enabled(using) or not answers(FlightDayRollup, values):
+        return None
+    dates = _matching(FlightDayRollup, values, using).values_list("date", flat=True)
+    ends = sorted(dates.order_by("date")[:1].union(dates.order_by("-date")[:1], all=True))
+    return (ends[0], ends[-1]) if ends else (None, None)
 
 
 def flight_counts(
     values: FilterValues, by: tuple[str, ...], using: str | None = None
 ) -> list | None:
     """Flights matching the filters grouped by `by` (rollup column names: date or month, kind,
-    status, is_synthetic, country, origin, operator), as (*by, n) tuples; None if no rollup
-    can answer."""
+    status, is_synthetic, country, origin or operator), as (*by, n) tuples, from the smallest
+    rollup that can answer; None if none can."""
     if not enabled(using):
         return None
-    qs = _flight_rollup(values, by, using)
-    if qs is None:
+    for model in FLIGHT_ROLLUPS:
+        if set(by) <= set(KEYS[model]) and answers(model, values):
+            qs = _matching(model, values, using)
+            return list(qs.values_list(*by).annotate(n=Sum("flights")).order_by())
+    return None
+
+
+def _whole_months(start: dt.date, end: dt.date) -> tuple[dt.date, dt.date] | None:
+    """The first and last whole month (as month starts) within start..end, if any."""
+    first = start if start.day == 1 else _next_month(start)
+    after = _next_month(end) if (end + dt.timedelta(days=1)).day == 1 else end.replace(day=1)
+    last = _previous_month(after)
+    return (first, last) if first <= last else None
+
+
+def _next_month(day: dt.date) -> dt.date:
+    return (day.replace(day=1) + dt.timedelta(days=32)).replace(day=1)
+
+
+def _previous_month(month: dt.date) -> dt.date:
+    return (month - dt.timedelta(days=1)).replace(day=1)
+
+
+TOTALS_MEASURES = (
+    "flights",
+    "legs",
+    "pax_counted",
+    "pax_counted_flights",
+    "pax_estimated_doubled",
+    "pax_estimated_flights",
+)
+
+
+def _period_sums(model, values, periods: dict, using) -> list[dict]:
+    """Measures per country of one totals rollup, for the part of each period it covers:
+    whole months from the month rollup, the days around them from the day rollup."""
+    removals = Q(kind__in=("removal", "lateral"))
+    measures, reach = {}, Q(pk__in=[])
+    for name, within in periods.items():
+        measures[f"{name}__removals"] = Sum("flights", filter=within & removals)
+        for measure in TOTALS_MEASURES:
+            measures[f"{name}__{measure}"] = Sum(measure, filter=within)
+        reach |= within
+    if not measures:
+        return []
+    qs = _matching(model, values, using).filter(reach)
+    return list(qs.values("country").annotate(**measures).order_by())
+
+
+def period_totals(values: FilterValues, periods: dict, using: str | None = None) -> list | None:
+    """The totals rollups' measures per destination country for each named (start, end)
+    period, as dicts keyed like `aggregates.totals`' query ("<period>__<measure>", NULL as 0);
+    the filters' own period is ignored (periods compare across it). Whole months are read
+    from the month rollup, the days before and after them from the day rollup, so a year is
+    about 12 month rows and at most two months of day rows per group. None if the rollups
+    cannot answer."""
+    values = dataclasses.replace(values, start=None, end=None)
+    if not enabled(using) or not answers(FlightDayRollup, values):
         return None
-    return list(qs.values_list(*by).annotate(n=Sum("flights")).order_by())
+    by_month, by_day = {}, {}
+    for name, (start, end) in periods.items():
+        months = _whole_months(start, end)
+        if months is None:
+            by_day[name] = Q(date__range=(start, end))
+            continue
+        by_month[name] = Q(month__range=months)
+        by_day[name] = Q(date__gte=start, date__lt=months[0]) | Q(
+            date__gte=_next_month(months[1]), date__lte=end
+        )
+    groups: dict = {}
+    for model, parts in ((FlightMonthKindRollup, by_month), (FlightDayRollup, by_day)):
+        for row in _period_sums(model, values, parts, using):
+            group = groups.setdefault(row["country"], {"country": row["country"]})
+            for key, value in row.items():
+                if key != "country":
+                    group[key] = group.get(key, 0) + (value or 0)
+    for group in groups.values():
+        for name in periods:
+            for measure in (*TOTALS_MEASURES, "removals"):
+                group.setdefault(f"{name}__{measure}", 0)
+    return list(groups.values())
+
+
+def pair_counts(values: FilterValues, using: str | None = None) -> list | None:
+    """Legs per (departure, arrival, flight kind) of the matching flights; None if no rollup
+    can answer. Without a period or country the undated pair rollup does."""
+    if not enabled(using):
+        return None
+    for model in (PairRollup, LegRollup):
+        if answers(model, values):
+            qs = _matching(model, values, using)
+            by = ("departure", "arrival", "kind")
+            return list(qs.values_list(*by).annotate(n=Sum("legs")).order_by())
+    return None
 
 
 def leg_counts(
@@ -111,11 +265,11 @@ def leg_counts(
     using: str | None = None,
 ) -> list | None:
     """Legs of the matching flights grouped by `by` (month, leg_month, is_synthetic, country,
-    departure, arrival), optionally from or to one airport, as (*by, n) tuples; None if the
-    leg rollup cannot answer."""
-    if not enabled(using) or not _active(values) <= LEG_FILTERS or not _month_aligned(values):
+    kind, departure, arrival), optionally from or to one airport, as (*by, n) tuples; None if
+    the leg rollup cannot answer."""
+    if not enabled(using) or not answers(LegRollup, values):
         return None
-    qs = _filter(_rows(LegRollup, using), values, "month")
+    qs = _matching(LegRollup, values, using)
     if departure is not None:
         qs = qs.filter(departure=departure)
     if arrival is not None:
@@ -123,22 +277,83 @@ def leg_counts(
     return list(qs.values_list(*by).annotate(n=Sum("legs")).order_by())
 
 
+def aircraft_counts(values: FilterValues, aircraft: int, using: str | None = None) -> list | None:
+    """(month, operator, flights) of one aircraft's matching flights; None if no rollup can."""
+    if not enabled(using) or not answers(AircraftRollup, values):
+        return None
+    qs = _matching(AircraftRollup, values, using).filter(aircraft=aircraft)
+    return list(qs.values_list("month", "operator").annotate(n=Sum("flights")).order_by())
+
+
+def aircraft_legs(values: FilterValues, aircraft: int, using: str | None = None) -> dict | None:
+    """Legs, whole metres and block time of one aircraft's matching flights (the measures of
+    `AircraftLegRollup`); None if the rollup cannot answer."""
+    if not enabled(using) or not answers(AircraftLegRollup, values):
+        return None
+    qs = _matching(AircraftLegRollup, values, using).filter(aircraft=aircraft)
+    names = ("legs", "metres", "timed_legs", "timed_us", "untimed_metres")
+    return qs.aggregate(**{n: Coalesce(Sum(n), 0) for n in names})
+
+
 # Rebuilding and checking: the rollups as grouped queries on the fact tables.
 
 
-def _flight_measures() -> dict:
-    whole = IntegerField()
-    unbounded = Q(pax_count__isnull=True, pax_max__isnull=True, seat_ceiling__isnull=True)
+class Metres(Func):
+    """A distance in km as whole metres (0 if unknown): what the triggers sum, so sums added and
+    taken away never drift."""
+
+    template = "COALESCE(CAST(ROUND(%(expressions)s * 1000) AS bigint), 0)"
+    output_field = BigIntegerField()
+
+
+class Microseconds(Func):
+    """arrival - departure in whole microseconds."""
+
+    template = "CAST(ROUND(EXTRACT(EPOCH FROM %(expressions)s) * 1000000) AS bigint)"
+    arg_joiner = " - "
+    output_field = BigIntegerField()
+
+    def as_sqlite(self, compiler, connection, **extra):
+        return self.as_sql(
+            compiler,
+            connection,
+            template="CAST(ROUND((julianday(%(expressions)s)) * 86400000000) AS bigint)",
+            arg_joiner=") - julianday(",
+            **extra,
+        )
+
+
+def _flight_measures(model) -> dict:
+    if model not in TOTALS:
+        return {"flights": Count("*")}
+    estimated_basis = Q(pax_basis__in=ESTIMATED_BASES)
+    counted = Q(pax_count__isnull=False) & ~estimated_basis
+    estimate = Q(pax_count__isnull=False) & estimated_basis | Q(
+        pax_count__isnull=True, pax_min__isnull=False, pax_max__isnull=False
+    )
+    whole = BigIntegerField()
+    doubled = Coalesce(F("pax_count") * 2, F("pax_min") + F("pax_max"), output_field=whole)
     return {
         "flights": Count("*"),
         "legs": Coalesce(Sum("leg_count"), 0),
-        "pax_reported": Coalesce(Sum("pax_count"), 0),
-        "pax_reported_flights": Count("pax_count"),
-        "pax_low": Coalesce(Sum(Coalesce("pax_count", "pax_min", 0, output_field=whole)), 0),
-        "pax_high": Coalesce(
-            Sum(Coalesce("pax_count", "pax_max", "seat_ceiling", 0, output_field=whole)), 0
-        ),
-        "pax_unbounded": Count("id", filter=unbounded),
+        "pax_counted": Coalesce(Sum("pax_count", filter=counted), 0),
+        "pax_counted_flights": Count("id", filter=counted),
+        "pax_estimated_doubled": Coalesce(Sum(doubled, filter=estimate), 0),
+        "pax_estimated_flights": Count("id", filter=estimate),
+    }
+
+
+def leg_measures(model) -> dict:
+    """What a leg rollup sums, over legs (also the aircraft page's query on the fact tables)."""
+    if model is not AircraftLegRollup:
+        return {"legs": Count("*")}
+    timed = Q(departure_time__isnull=False, arrival_time__isnull=False)
+    return {
+        "legs": Count("*"),
+        "metres": Coalesce(Sum(Metres("distance_km")), 0),
+        "timed_legs": Count("id", filter=timed),
+        "timed_us": Coalesce(Sum(Microseconds("arrival_time", "departure_time"), filter=timed), 0),
+        "untimed_metres": Coalesce(Sum(Metres("distance_km"), filter=~timed), 0),
     }
 
 
@@ -151,27 +366,32 @@ FLIGHT_COLUMNS = {
     "country": F("destination_country_id"),
     "origin": F("origin_id"),
     "operator": F("operator_id"),
+    "aircraft": F("aircraft_id"),
 }
 LEG_COLUMNS = {
     "month": TruncMonth("flight__date"),
     "leg_month": TruncMonth("date"),
     "is_synthetic": F("flight__is_synthetic"),
     "country": F("flight__destination_country_id"),
+    "kind": F("flight__kind"),
+    "status": F("flight__status"),
+    "aircraft": F("flight__aircraft_id"),
     "departure": F("departure_airport_id"),
     "arrival": F("arrival_airport_id"),
 }
+LEG_ROLLUPS = (LegRollup, PairRollup, AircraftLegRollup)
+ROLLUPS = (*FLIGHT_ROLLUPS, AircraftRollup, *LEG_ROLLUPS)
 
 
 def direct(model, using: str = "default"):
     """The rollup `model` computed from the fact tables, as a values() queryset of its columns."""
-    if model is LegRollup:
-        keys, columns, measures = LEG_KEYS, LEG_COLUMNS, {"legs": Count("*")}
+    if model in LEG_ROLLUPS:
+        columns, measures = LEG_COLUMNS, leg_measures(model)
         base = Leg.objects.using(using)
     else:
-        keys = MONTH_KEYS if model is FlightMonthRollup else DAY_KEYS
-        columns, measures = FLIGHT_COLUMNS, _flight_measures()
+        columns, measures = FLIGHT_COLUMNS, _flight_measures(model)
         base = Flight.objects.using(using)
-    aliases = {f"k_{key}": columns[key] for key in keys}
+    aliases = {f"k_{key}": columns[key] for key in KEYS[model]}
     return (
         (
             base.order_by()
@@ -180,23 +400,20 @@ def direct(model, using: str = "default"):
             .annotate(**measures)
             .values_list(*aliases, *measures)
         ),
-        keys,
+        KEYS[model],
         tuple(measures),
     )
 
 
 def stored(model, using: str = "default") -> set[tuple]:
     """Every row of a rollup, as (*keys, *measures) tuples."""
-    _, keys, measures = direct(model, using)
-    return set(model.objects.using(using).values_list(*keys, *measures))
+    _, key_names, measures = direct(model, using)
+    return set(model.objects.using(using).values_list(*key_names, *measures))
 
 
 def computed(model, using: str = "default") -> set[tuple]:
     qs, _, _ = direct(model, using)
     return set(qs)
-
-
-ROLLUPS = (FlightMonthRollup, FlightDayRollup, LegRollup)
 
 
 def rebuild(using: str = "default") -> dict[str, int]:
@@ -208,10 +425,10 @@ def rebuild(using: str = "default") -> dict[str, int]:
     with transaction.atomic(using=using):
         connection = connections[using]
         for model in ROLLUPS:
-            qs, keys, measures = direct(model, using)
+            qs, key_names, measures = direct(model, using)
             sql, params = qs.query.sql_with_params()
             table = model._meta.db_table
-            columns = ", ".join(connection.ops.quote_name(c) for c in (*keys, *measures))
+            columns = ", ".join(connection.ops.quote_name(c) for c in (*key_names, *measures))
             with connection.cursor() as cursor:
                 cursor.execute(f"DELETE FROM {table}")  # noqa: S608 - our own table names
                 cursor.execute(f"INSERT INTO {table} ({columns}) {sql}", params)  # noqa: S608

@@ -1,6 +1,7 @@
 """Chart builders are pure: plain data in, a Plotly figure out. No database here."""
 
 import datetime as dt
+import json
 import re
 from pathlib import Path
 
@@ -127,8 +128,21 @@ def test_flight_map_labels_each_stop_once_in_flying_order():
 
 def test_figures_ship_without_a_template_to_stay_small():
     fig = charts.monthly_counts([{"month": dt.date(2024, 1, 1), "n": 3}])
-    assert fig.layout.template.layout.to_plotly_json() == {}
+    assert json.loads(fig.to_json())["layout"]["template"] == {}
     assert len(fig.to_json()) < 2000
+
+
+def test_a_figure_is_the_json_plotly_reads_with_dates_as_iso_strings():
+    """Figures are plain dicts (flights.figure): magic underscores become nested properties,
+    two-word property names stay whole, unset values are left out."""
+    fig = charts.monthly_counts([{"month": dt.date(2024, 1, 1), "n": 3}])
+    shipped = json.loads(fig.to_json())
+    bar = shipped["data"][0]
+    assert bar["type"] == "bar" and bar["y"] == [3]
+    assert bar["x"] == ["2024-01-01"]
+    assert shipped["layout"]["yaxis"]["title"]["text"] == "flights per month"
+    assert shipped["layout"]["plot_bgcolor"] == "#ffffff"
+    assert None not in bar.values()
 
 
 def plotly_js() -> str:

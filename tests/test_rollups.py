@@ -9,11 +9,12 @@ from django.core.management import call_command
 from django.db import connection, transaction
 
 from flights import aggregates, rollups
-from flights.choices import FlightKind, ReviewStatus
+from flights.choices import Basis, FlightKind, ReviewStatus
 from flights.filters import FilterValues, FlightFilterForm, Synthetic
 from flights.generate import generate_flights
 from flights.importers import import_path
 from flights.models import (
+    Aircraft,
     Airport,
     Country,
     Flight,
@@ -21,8 +22,9 @@ from flights.models import (
     FlightMonthRollup,
     Leg,
     LegRollup,
+    Operator,
 )
-from tests.factories import SAMPLES, make_flight
+from tests.factories import SAMPLES, make_aircraft, make_flight
 
 pytestmark = pytest.mark.django_db
 
@@ -41,21 +43,65 @@ def assert_rollups_match_the_fact_tables():
         assert rollups.stored(model) == rollups.computed(model), model.__name__
 
 
+def _fleet() -> list:
+    """Two aircraft and no aircraft; two operators and none (the aircraft page's rollups)."""
+    if not Aircraft.objects.filter(registration__startswith="N14P").exists():
+        make_aircraft("N14P1")
+        make_aircraft("N14P2", type_code="B738")
+    return [None, *Aircraft.objects.filter(registration__startswith="N14P")]
+
+
+def _operators() -> list:
+    return [None, *Operator.objects.order_by("pk")[:2]]
+
+
+def _times(rng: random.Random, day: dt.date, hops: int) -> list:
+    """Leg times: known for some legs (block time), unknown for others (estimated)."""
+    start = dt.datetime.combine(day, dt.time(8), tzinfo=dt.UTC)
+    return [
+        (start, start + dt.timedelta(minutes=rng.choice([55, 127, 241])))
+        if rng.random() < 0.5
+        else (None, None)
+        for _ in range(hops)
+    ]
+
+
 def _random_flight(rng: random.Random) -> Flight:
+    route = rng.choice(ROUTES)
+    day = dt.date(2023, 1, 1) + dt.timedelta(days=rng.randrange(700))
+    pax_min = rng.choice([None, 10])
     return make_flight(
-        route=rng.choice(ROUTES),
-        date=dt.date(2023, 1, 1) + dt.timedelta(days=rng.randrange(700)),
+        route=route,
+        date=day,
         kind=rng.choice(list(FlightKind.values)),
         status=rng.choice(list(ReviewStatus.values)),
+        aircraft=rng.choice(_fleet()),
+        times=_times(rng, day, len(route) - 1),
+        operator=rng.choice(_operators()),
         pax_count=rng.choice([None, 0, 35, 120]),
-        pax_min=rng.choice([None, 10]),
+        pax_min=pax_min,
+        pax_max=rng.choice([None, 90]) if pax_min else None,
+        pax_basis=rng.choice(list(Basis.values)),
         seat_ceiling=rng.choice([None, 150]),
         is_synthetic=rng.random() < 0.3,
     )
 
 
 def _edit(rng: random.Random, flight: Flight) -> None:
-    change = rng.choice(["kind", "status", "date", "country", "pax", "synthetic", "nothing"])
+    change = rng.choice(
+        [
+            "kind",
+            "status",
+            "date",
+            "country",
+            "pax",
+            "basis",
+            "synthetic",
+            "aircraft",
+            "operator",
+            "nothing",
+        ]
+    )
     if change == "kind":
         flight.kind = rng.choice(list(FlightKind.values))
     elif change == "status":
@@ -66,8 +112,14 @@ def _edit(rng: random.Random, flight: Flight) -> None:
         flight.destination_country_id = rng.choice(COUNTRIES)
     elif change == "pax":
         flight.pax_count = rng.choice([None, 7, 200])
+    elif change == "basis":
+        flight.pax_basis = rng.choice(list(Basis.values))
     elif change == "synthetic":
         flight.is_synthetic = not flight.is_synthetic
+    elif change == "aircraft":
+        flight.aircraft = rng.choice(_fleet())
+    elif change == "operator":
+        flight.operator = rng.choice(_operators())
     flight.save()
 
 
@@ -107,6 +159,11 @@ def test_the_rollups_match_direct_aggregates_after_a_random_sequence_of_writes(r
                     leg.arrival_airport,
                     leg.departure_airport,
                 )
+                leg.distance_km = rng.choice([None, 812.3456, 1500.5])
+                if leg.departure_time and rng.random() < 0.5:
+                    leg.arrival_time = leg.departure_time + dt.timedelta(seconds=4321.5)
+                else:
+                    leg.departure_time = leg.arrival_time = None
                 leg.save()
         elif action == "bulk":
             # One UPDATE statement over many flights: one trigger run with many rows.
@@ -142,7 +199,8 @@ def test_truncating_the_flights_empties_the_rollups(reference_data):
         cursor.execute("TRUNCATE flights_flight CASCADE")
     assert not FlightMonthRollup.objects.exists()
     assert not FlightDayRollup.objects.exists()
-    assert not LegRollup.objects.exists()
+    for model in rollups.ROLLUPS:
+        assert not model.objects.exists(), model.__name__
 
 
 def test_rebuild_rollups_restores_rows_that_were_lost(reference_data):
@@ -164,6 +222,7 @@ def _pages(data: dict) -> dict:
         "route_map": aggregates.route_map(form),
         "airport": aggregates.airport_activity(Airport.objects.get(icao="KHRL"), form),
         "country": aggregates.country_activity(Country.objects.get(pk="GT"), form),
+        "aircraft": aggregates.aircraft_history(_fleet()[1], form),
     }
 
 
@@ -195,7 +254,7 @@ def test_pages_read_from_rollups_give_the_numbers_of_the_fact_tables(
 ):
     monkeypatch.setattr(aggregates, "cached", lambda name, key, compute, timeout=None: compute())
     rng = random.Random(7)
-    for _ in range(80):
+    for _ in range(120):
         _random_flight(rng)
     read = []
     monkeypatch.setattr(rollups, "_rows", _counting(rollups._rows, read))
@@ -228,7 +287,13 @@ def test_coarse_filters_are_answered_by_the_rollups_and_fine_ones_are_not(refere
     assert rollups.flight_counts(FilterValues(aircraft="N123"), ("kind", "date")) is None
     assert rollups.flight_counts(FilterValues(source="flightlog"), ("kind",)) is None
     odd = FilterValues(start=dt.date(2025, 5, 2))
-    assert rollups.flight_counts(odd, ("country", "origin", "operator")) is None
+    assert rollups.flight_counts(odd, ("country", "operator")) is None
+    assert rollups.flight_counts(FilterValues(), ("origin", "operator")) is None
     assert rollups.leg_counts(odd, ("departure", "arrival")) is None
-    assert rollups.leg_counts(FilterValues(kinds=("removal",)), ("month",)) is None
+    assert rollups.leg_counts(FilterValues(statuses=("reported",)), ("month",)) is None
+    assert rollups.leg_counts(FilterValues(kinds=("removal",)), ("month",)) == [
+        (dt.date(2025, 5, 1), 1)
+    ]
+    assert rollups.pair_counts(odd) is None
+    assert rollups.aircraft_legs(FilterValues(operator_id=1), 1) is None
     assert rollups.leg_counts(FilterValues(), ("month",)) == [(dt.date(2025, 5, 1), 1)]

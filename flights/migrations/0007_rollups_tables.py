@@ -207,10 +207,8 @@ def drop_triggers(apps, schema_editor):
 
 
 def fill(apps, schema_editor):
-    """Rollups of the flights already there (the same grouped queries as `rebuild`)."""
-    from flights.rollups import rebuild
-
-    rebuild(using=schema_editor.connection.alias)
+    """Nothing: 0009_h14p_coarse_rollups replaces these tables and fills its own from the
+    flights already there (`flights.rollups.rebuild` knows only today's rollups)."""
 
 
 class Migration(migrations.Migration):

@@ -32,7 +32,18 @@ from .missions import (
 )
 from .published import PublishedFigure, PublishedMetric
 from .reference import Aircraft, AircraftType, Airport, Country, Operator
-from .rollups import FlightDayRollup, FlightMonthRollup, LegRollup
+from .rollups import (
+    AircraftLegRollup,
+    AircraftRollup,
+    FlightDayRollup,
+    FlightMonthKindRollup,
+    FlightMonthRollup,
+    FlightOperatorAllRollup,
+    FlightOperatorRollup,
+    FlightOriginRollup,
+    LegRollup,
+    PairRollup,
+)
 from .sightings import (
     Invitation,
     PeopleDirection,
@@ -68,8 +79,14 @@ __all__ = [
     "DeliveryStatus",
     "Flight",
     "FlightChange",
+    "AircraftLegRollup",
+    "AircraftRollup",
     "FlightDayRollup",
+    "FlightMonthKindRollup",
     "FlightMonthRollup",
+    "FlightOperatorAllRollup",
+    "FlightOperatorRollup",
+    "FlightOriginRollup",
     "FlightSource",
     "Frequency",
     "ImportFeed",
@@ -80,6 +97,7 @@ __all__ = [
     "Invitation",
     "Leg",
     "LegRollup",
+    "PairRollup",
     "Operator",
     "PassengerSegment",
     "PeopleDirection",

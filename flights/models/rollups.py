@@ -1,104 +1,207 @@
-"""Rollups: flight and leg counts summed by the dimensions the analyst pages group and filter on.
+"""Rollups: flights and legs summed by the dimensions the analyst pages group and filter on.
 
-PostgreSQL keeps them current in the writing transaction with statement-level triggers
-(migration 0007_rollups_tables); `flights.rollups.rebuild()` recomputes them from the fact
-tables (SQLite, tests, `manage.py rebuild_rollups`). See docs/operations.md, "Rollups".
-Dimension columns are plain values, not foreign keys: a rollup row never blocks a delete.
+Several small rollups, each sized for the reads of one page part (docs/operations.md,
+"Rollups"): a day rollup with the period totals' measures, month rollups by origin and by
+operator for the top lists and country pages, a leg rollup by month and airport pair with the
+flight's kind (filtered map, airport pages), a pair rollup without dates (the unfiltered map)
+and two rollups per aircraft and month (the aircraft page). PostgreSQL keeps them current in
+the writing transaction with statement-level triggers (`flights.rollup_sql`, migrations 0007
+and 0009_h14p_coarse_rollups); `flights.rollups.rebuild()` recomputes them from the fact tables
+(SQLite, tests, `manage.py rebuild_rollups`). Dimension columns are plain values, not foreign
+keys: a rollup row never blocks a delete.
 """
 
 from django.db import models
 
-# Keys of both flight rollups, in the order of their unique constraints.
-MONTH_KEYS = ("month", "kind", "status", "is_synthetic", "country", "origin", "operator")
+# Keys of every rollup, in the order of its unique constraint.
 DAY_KEYS = ("date", "kind", "status", "is_synthetic", "country")
-LEG_KEYS = (
-    "month",
-    "leg_month",
-    "is_synthetic",
-    "country",
-    "departure",
-    "arrival",
-)
+MONTH_KIND_KEYS = ("month", "kind", "status", "is_synthetic", "country")
+ORIGIN_KEYS = ("kind", "status", "is_synthetic", "country", "origin")
+OPERATOR_ALL_KEYS = ("kind", "status", "is_synthetic", "country", "operator")
+MONTH_KEYS = ("month", "kind", "status", "is_synthetic", "country", "origin")
+OPERATOR_KEYS = ("month", "kind", "status", "is_synthetic", "country", "operator")
+AIRCRAFT_KEYS = ("aircraft", "month", "kind", "status", "is_synthetic", "country", "operator")
+LEG_KEYS = ("month", "leg_month", "is_synthetic", "country", "kind", "departure", "arrival")
+PAIR_KEYS = ("departure", "arrival", "kind", "status", "is_synthetic")
+AIRCRAFT_LEG_KEYS = ("aircraft", "month", "kind", "status", "is_synthetic", "country")
+
+# NULL country: no destination; NULL origin, operator, aircraft: not known.
+COUNTRY = {"max_length": 2, "null": True}
 
 
-class FlightMeasures(models.Model):
-    """The sums every flight rollup row carries (what `aggregates.totals` reports)."""
+def _key(name: str, fields: tuple[str, ...]) -> list:
+    return [models.UniqueConstraint(fields=fields, name=name, nulls_distinct=False)]
+
+
+class TotalsMeasures(models.Model):
+    """What the overview's period totals show, summed."""
 
     flights = models.BigIntegerField(default=0)
     legs = models.BigIntegerField(default=0)
-    pax_reported = models.BigIntegerField(default=0)
-    pax_reported_flights = models.BigIntegerField(default=0)
-    pax_low = models.BigIntegerField(default=0)
-    pax_high = models.BigIntegerField(default=0)
-    pax_unbounded = models.BigIntegerField(default=0)
+    # People by how they are known (docs/dashboard.md; `aggregates.totals`): counted (reported
+    # or observed) and estimated, whose central value is kept doubled so the sum stays whole.
+    pax_counted = models.BigIntegerField(default=0)
+    pax_counted_flights = models.BigIntegerField(default=0)
+    pax_estimated_doubled = models.BigIntegerField(default=0)
+    pax_estimated_flights = models.BigIntegerField(default=0)
 
     class Meta:
         abstract = True
 
 
-class FlightMonthRollup(FlightMeasures):
-    """Flights per month × kind × review status × synthetic × destination country × origin ×
-    operator: the overview's top lists and the country pages."""
+class FlightDayRollup(TotalsMeasures):
+    """Flights per day × kind × review status × synthetic × destination country, with what the
+    overview's period totals show: the span, weekly series and the partial months of a period,
+    exact to the day."""
+
+    date = models.DateField()
+    kind = models.CharField(max_length=12)
+    status = models.CharField(max_length=12)
+    is_synthetic = models.BooleanField()
+    country = models.CharField(**COUNTRY)  # noqa: DJ001
+
+    class Meta:
+        db_table = "flights_rollup_day"
+        constraints = _key("rollup_day_key", DAY_KEYS)
+
+    def __str__(self) -> str:
+        return f"{self.date} {self.kind} {self.country}: {self.flights}"
+
+
+class FlightMonthKindRollup(TotalsMeasures):
+    """The day rollup by month: monthly series, whole months of a period's totals, countries
+    by kind (the choropleth). About 4,000 rows at 1,000,000 flights, 3,000 at 100,000."""
 
     month = models.DateField()
     kind = models.CharField(max_length=12)
     status = models.CharField(max_length=12)
     is_synthetic = models.BooleanField()
-    country = models.CharField(max_length=2, null=True)  # noqa: DJ001 - NULL: no destination
+    country = models.CharField(**COUNTRY)  # noqa: DJ001
+
+    class Meta:
+        db_table = "flights_rollup_month_kind"
+        constraints = _key("rollup_month_kind_key", MONTH_KIND_KEYS)
+
+    def __str__(self) -> str:
+        return f"{self.month:%Y-%m} {self.kind} {self.country}: {self.flights}"
+
+
+class FlightOriginRollup(models.Model):
+    """Flights per kind × review status × synthetic × destination country × origin, whatever
+    the date: the overview's US origins and the country pages' origins without a period."""
+
+    kind = models.CharField(max_length=12)
+    status = models.CharField(max_length=12)
+    is_synthetic = models.BooleanField()
+    country = models.CharField(**COUNTRY)  # noqa: DJ001
     origin = models.BigIntegerField(null=True)
+    flights = models.BigIntegerField(default=0)
+
+    class Meta:
+        db_table = "flights_rollup_origin"
+        constraints = _key("rollup_origin_key", ORIGIN_KEYS)
+
+    def __str__(self) -> str:
+        return f"{self.kind} {self.country} {self.origin}: {self.flights}"
+
+
+class FlightOperatorAllRollup(models.Model):
+    """Flights per kind × review status × synthetic × destination country × operator, whatever
+    the date: the overview's operators and countries without a period."""
+
+    kind = models.CharField(max_length=12)
+    status = models.CharField(max_length=12)
+    is_synthetic = models.BooleanField()
+    country = models.CharField(**COUNTRY)  # noqa: DJ001
     operator = models.BigIntegerField(null=True)
+    flights = models.BigIntegerField(default=0)
+
+    class Meta:
+        db_table = "flights_rollup_operator_all"
+        constraints = _key("rollup_operator_all_key", OPERATOR_ALL_KEYS)
+
+    def __str__(self) -> str:
+        return f"{self.kind} {self.country} {self.operator}: {self.flights}"
+
+
+class FlightMonthRollup(models.Model):
+    """Flights per month × kind × review status × synthetic × destination country × origin: the
+    overview's US origins, the country pages' origins, the origin filter."""
+
+    month = models.DateField()
+    kind = models.CharField(max_length=12)
+    status = models.CharField(max_length=12)
+    is_synthetic = models.BooleanField()
+    country = models.CharField(**COUNTRY)  # noqa: DJ001
+    origin = models.BigIntegerField(null=True)
+    flights = models.BigIntegerField(default=0)
 
     class Meta:
         db_table = "flights_rollup_month"
-        constraints = [
-            models.UniqueConstraint(
-                fields=MONTH_KEYS, name="rollup_month_key", nulls_distinct=False
-            )
-        ]
+        constraints = _key("rollup_month_key", MONTH_KEYS)
         indexes = [models.Index(fields=["country", "month"], name="rollup_month_country")]
 
     def __str__(self) -> str:
         return f"{self.month:%Y-%m} {self.kind} {self.country}: {self.flights}"
 
 
-class FlightDayRollup(FlightMeasures):
-    """Flights per day × kind × review status × synthetic × destination country: the overview's
-    span, series and period totals, exact to the day."""
+class FlightOperatorRollup(models.Model):
+    """Flights per month × kind × review status × synthetic × destination country × operator:
+    the overview's operators and countries, the operator filter."""
 
-    date = models.DateField()
+    month = models.DateField()
     kind = models.CharField(max_length=12)
     status = models.CharField(max_length=12)
     is_synthetic = models.BooleanField()
-    country = models.CharField(max_length=2, null=True)  # noqa: DJ001 - NULL: no destination
+    country = models.CharField(**COUNTRY)  # noqa: DJ001
+    operator = models.BigIntegerField(null=True)
+    flights = models.BigIntegerField(default=0)
 
     class Meta:
-        db_table = "flights_rollup_day"
-        constraints = [
-            models.UniqueConstraint(fields=DAY_KEYS, name="rollup_day_key", nulls_distinct=False)
-        ]
+        db_table = "flights_rollup_operator"
+        constraints = _key("rollup_operator_key", OPERATOR_KEYS)
 
     def __str__(self) -> str:
-        return f"{self.date} {self.kind} {self.country}: {self.flights}"
+        return f"{self.month:%Y-%m} {self.kind} {self.operator}: {self.flights}"
+
+
+class AircraftRollup(models.Model):
+    """Flights per aircraft × month × kind × review status × synthetic × country × operator:
+    the aircraft page's months and operators."""
+
+    aircraft = models.BigIntegerField(null=True)
+    month = models.DateField()
+    kind = models.CharField(max_length=12)
+    status = models.CharField(max_length=12)
+    is_synthetic = models.BooleanField()
+    country = models.CharField(**COUNTRY)  # noqa: DJ001
+    operator = models.BigIntegerField(null=True)
+    flights = models.BigIntegerField(default=0)
+
+    class Meta:
+        db_table = "flights_rollup_aircraft"
+        constraints = _key("rollup_aircraft_key", AIRCRAFT_KEYS)
+
+    def __str__(self) -> str:
+        return f"{self.aircraft} {self.month:%Y-%m}: {self.flights}"
 
 
 class LegRollup(models.Model):
-    """Legs per flight month × leg month × the flight's synthetic flag and destination country ×
-    departure and arrival airport: the route map and the airport pages. Without kind and status,
-    which would triple its rows (filters on those read the legs)."""
+    """Legs per flight month × leg month × the flight's synthetic flag, destination country and
+    kind × departure and arrival airport: the filtered route map and the airport pages."""
 
     month = models.DateField(help_text="Month of the flight's date (what the filters use).")
     leg_month = models.DateField(help_text="Month of the leg's own date (the airport series).")
     is_synthetic = models.BooleanField()
-    country = models.CharField(max_length=2, null=True)  # noqa: DJ001 - NULL: no destination
+    country = models.CharField(**COUNTRY)  # noqa: DJ001
+    kind = models.CharField(max_length=12, help_text="The flight's kind.")
     departure = models.BigIntegerField()
     arrival = models.BigIntegerField()
     legs = models.BigIntegerField(default=0)
 
     class Meta:
         db_table = "flights_rollup_leg"
-        constraints = [
-            models.UniqueConstraint(fields=LEG_KEYS, name="rollup_leg_key", nulls_distinct=False)
-        ]
+        constraints = _key("rollup_leg_key", LEG_KEYS)
         indexes = [
             models.Index(fields=["departure", "leg_month"], name="rollup_leg_departure"),
             models.Index(fields=["arrival", "leg_month"], name="rollup_leg_arrival"),
@@ -106,3 +209,62 @@ class LegRollup(models.Model):
 
     def __str__(self) -> str:
         return f"{self.month:%Y-%m} {self.departure}->{self.arrival}: {self.legs}"
+
+
+class PairRollup(models.Model):
+    """Legs per directed airport pair × the flight's kind, review status and synthetic flag,
+    whatever the date: the unfiltered route map (a few thousand rows)."""
+
+    departure = models.BigIntegerField()
+    arrival = models.BigIntegerField()
+    kind = models.CharField(max_length=12)
+    status = models.CharField(max_length=12)
+    is_synthetic = models.BooleanField()
+    legs = models.BigIntegerField(default=0)
+
+    class Meta:
+        db_table = "flights_rollup_pair"
+        constraints = _key("rollup_pair_key", PAIR_KEYS)
+
+    def __str__(self) -> str:
+        return f"{self.departure}->{self.arrival} {self.kind}: {self.legs}"
+
+
+class AircraftLegRollup(models.Model):
+    """Legs per aircraft × the flight's month, kind, status, synthetic flag and country, with
+    distance and block time: the aircraft page's totals. Whole metres and microseconds, so
+    sums added and taken away by the triggers never drift."""
+
+    aircraft = models.BigIntegerField(null=True)
+    month = models.DateField()
+    kind = models.CharField(max_length=12)
+    status = models.CharField(max_length=12)
+    is_synthetic = models.BooleanField()
+    country = models.CharField(**COUNTRY)  # noqa: DJ001
+    legs = models.BigIntegerField(default=0)
+    metres = models.BigIntegerField(default=0)
+    timed_legs = models.BigIntegerField(default=0)
+    timed_us = models.BigIntegerField(default=0)
+    untimed_metres = models.BigIntegerField(default=0)
+
+    class Meta:
+        db_table = "flights_rollup_aircraft_leg"
+        constraints = _key("rollup_aircraft_leg_key", AIRCRAFT_LEG_KEYS)
+
+    def __str__(self) -> str:
+        return f"{self.aircraft} {self.month:%Y-%m}: {self.legs} legs"
+
+
+# Every rollup table: derived data, left out of backups (flights.backup) and refilled by writes.
+ALL = (
+    FlightDayRollup,
+    FlightMonthKindRollup,
+    FlightOriginRollup,
+    FlightOperatorAllRollup,
+    FlightMonthRollup,
+    FlightOperatorRollup,
+    AircraftRollup,
+    LegRollup,
+    PairRollup,
+    AircraftLegRollup,
+)
