@@ -1,0 +1,198 @@
+"""Reading a big delimited file a block at a time with pyarrow's CSV reader (docs/imports.md,
+"Big files: the columnar path").
+
+pyarrow parses in C++ on every core and converts only the columns asked for, so the columns an
+importer never reads (ARTS: the person columns among them) are not even turned into values.
+It gives no line numbers, though, and reads a few things differently from the csv module, so
+a block goes to pyarrow only when each of its records is one physical line and both readers
+must agree on it:
+
+- no NUL, no blank line, no line longer than the csv field limit, the header's number of cells
+  on every line (pyarrow refuses the block otherwise): else this block is read row by row;
+- no lone carriage return, and every quote encloses a whole cell on one line (`"a, b"`,
+  `"a ""b"" c"`): else the rest of the file is read row by row, since a quote left open or a
+  value over several lines may run on into the next block (base.py, "Quotes").
+
+Blocks are cut at line breaks, so a block's rows are its physical lines in order and the row
+at index i is line `first_line + i`. What is read row by row goes through base.py's reader,
+exactly as a file read without this module.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import re
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import numpy as np
+import pyarrow as pa
+import pyarrow.csv as pacsv
+
+from .base import CsvFile, _records
+
+BLOCK = 8 * 1024 * 1024
+# pyarrow splits a block into chunks of this size for its threads.
+CHUNK = 1024 * 1024
+DICTIONARY = pa.dictionary(pa.int32(), pa.string())
+BOM = b"\xef\xbb\xbf"
+
+
+@dataclass
+class Block:
+    """Rows read by pyarrow: `values(pos)` gives a column as (distinct values, row indices)."""
+
+    first_line: int
+    raw: bytes
+    table: pa.Table
+    delimiter: str
+    _values: dict = field(default_factory=dict)
+
+    @property
+    def rows(self) -> int:
+        return self.table.num_rows
+
+    def values(self, pos: int | None) -> tuple[list[str], np.ndarray]:
+        found = self._values.get(pos)
+        if found is None:
+            if pos is None:  # an absent optional column: an always-empty cell
+                found = [""], np.zeros(self.rows, dtype=np.int32)
+            else:
+                column = self.table.column(f"c{pos}")
+                column = column.combine_chunks() if column.num_chunks != 1 else column.chunk(0)
+                found = (
+                    column.dictionary.to_pylist(),
+                    column.indices.to_numpy(zero_copy_only=False),
+                )
+            self._values[pos] = found
+        return found
+
+    def line_text(self, index: int) -> str:
+        """The text of the block's `index`-th line (for the rare row that needs it)."""
+        starts = getattr(self, "_starts", None)
+        if starts is None:
+            newlines = np.flatnonzero(np.frombuffer(self.raw, dtype=np.uint8) == 10)
+            starts = self._starts = np.concatenate(([0], newlines + 1))
+        end = starts[index + 1] if index + 1 < len(starts) else len(self.raw)
+        return self.raw[starts[index] : end].decode("utf-8").rstrip("\r\n")
+
+    def is_blank(self, index: int) -> bool:
+        """Whether a line's cells are all blank (base.py skips such a line as no row)."""
+        cells = next(csv.reader([self.line_text(index)], delimiter=self.delimiter), [])
+        return not any(cell.strip() for cell in cells)
+
+
+def data_start(path: Path, header_line: int) -> int | None:
+    """Byte offset of the line after the header (`header_line` physical lines), or None when
+    a lone carriage return ends a line before it (then lines are not counted by "\\n")."""
+    with open(path, "rb") as fh:
+        head = fh.read(1 << 20)
+    pos = len(BOM) if head.startswith(BOM) else 0
+    for _ in range(header_line):
+        newline = head.find(b"\n", pos)
+        if newline < 0:
+            return None
+        pos = newline + 1
+    if head.count(b"\r", 0, pos) != head.count(b"\r\n", 0, pos):
+        return None
+    return pos
+
+
+def _line_pattern(delimiter: str) -> re.Pattern:
+    d = re.escape(delimiter.encode())
+    cell = rb'(?:[^"' + d + rb"\r\n]*|\"(?:[^\"\r\n]|\"\")*\")"
+    return re.compile(cell + rb"(?:" + d + cell + rb")*\r?")
+
+
+def _quotes_are_simple(block: bytes, pattern: re.Pattern) -> bool:
+    """Whether every line with a quote quotes whole cells only, and closes them on the line."""
+    at = block.find(b'"')
+    while at >= 0:
+        start = block.rfind(b"\n", 0, at) + 1
+        end = block.find(b"\n", at)
+        end = len(block) if end < 0 else end
+        if pattern.fullmatch(block, start, end) is None:
+            return False
+        at = block.find(b'"', end)
+    return True
+
+
+def _read_table(block: bytes, delimiter: str, width: int, positions: list[int]) -> pa.Table:
+    names = [f"c{i}" for i in range(width)]
+    wanted = [f"c{p}" for p in positions]
+    return pacsv.read_csv(
+        pa.BufferReader(block),
+        read_options=pacsv.ReadOptions(column_names=names, block_size=CHUNK, use_threads=True),
+        parse_options=pacsv.ParseOptions(
+            delimiter=delimiter,
+            quote_char='"',
+            double_quote=True,
+            escape_char=False,
+            newlines_in_values=False,
+            ignore_empty_lines=False,
+        ),
+        convert_options=pacsv.ConvertOptions(
+            include_columns=wanted,
+            column_types=dict.fromkeys(wanted, DICTIONARY),
+            strings_can_be_null=False,
+            quoted_strings_can_be_null=False,
+        ),
+    ).unify_dictionaries()
+
+
+def blocks(
+    source: CsvFile, start: int, positions: list[int], fields: int
+) -> Iterator[Block | Iterator]:
+    """The file after its header as Blocks read by pyarrow (columns `positions` only), or, for
+    what pyarrow cannot take, iterators of base.py's (line, cells, error) records. A block that
+    is not valid UTF-8 raises UnicodeDecodeError, as base.py's reader does."""
+    size = source.path.stat().st_size
+    width = len(source.header)
+    delimiter = source.delimiter
+    pattern = _line_pattern(delimiter)
+    limit = csv.field_size_limit()
+    line = source.header_line  # physical lines before the next block
+    offset = start
+    with open(source.path, "rb") as fh:
+        fh.seek(start)
+        carry = b""
+        while True:
+            chunk = fh.read(BLOCK)
+            data = carry + chunk if carry else chunk
+            if not data:
+                return
+            cut = data.rfind(b"\n") + 1 if chunk else len(data)
+            if not cut:
+                carry = data
+                continue
+            block, carry = data[:cut], data[cut:]
+            if not block.isascii():
+                block.decode("utf-8")  # strict: a bad byte restarts the file as Windows-1252
+            if block.count(b"\r") != block.count(b"\r\n") or (
+                b'"' in block and not _quotes_are_simple(block, pattern)
+            ):
+                yield source.part_rows(offset, size, line, True, fields)
+                return
+            table = None
+            if not (
+                b"\x00" in block
+                or len(block) > limit
+                or block.startswith((b"\n", b"\r\n"))
+                or b"\n\n" in block
+                or b"\n\r\n" in block
+            ):
+                try:
+                    table = _read_table(block, delimiter, width, positions)
+                except pa.ArrowInvalid:
+                    table = None  # a row with another number of cells than the header
+            newlines = block.count(b"\n")
+            lines = newlines + (not block.endswith(b"\n"))
+            if table is not None and table.num_rows == lines:
+                yield Block(line + 1, block, table, delimiter)
+            else:
+                text = io.StringIO(block.decode("utf-8"), newline="")
+                yield _records(text, line, delimiter, fields, width=width)
+            line += newlines
+            offset += len(block)
