@@ -112,7 +112,16 @@ REJECTED, ELSEWHERE_CODE, BY_NAME_CODE = -1, -2, -3
 # A row's valid flags as one number: (removal True/False/None) * 4 + juvenile * 2 + struck.
 FLAG_VALUES = [(removal, juvenile, struck) for removal in (True, False, None)
                for juvenile in (False, True) for struck in (False, True)]  # fmt: skip
-FLAG_CODES = len(FLAG_VALUES)
+# What a row of each flag code adds to its segment's counters (indexed as PEOPLE … STRUCK):
+# a struck person did not fly, so is counted apart and not as a removal, transfer or juvenile.
+FLAG_COUNTS = np.array(
+    [
+        [1, removal is True and not struck, removal is False and not struck,
+         juvenile and not struck, struck]
+        for removal, juvenile, struck in FLAG_VALUES
+    ],
+    dtype=np.int64,
+).T  # fmt: skip
 MISSIONS_PER_BATCH = 2000  # about 60,000 citizenship counts
 # What a mission sets on its flight (ArtsImporter._flight_values), compared on a re-import.
 FLIGHT_FIELDS = (
@@ -440,17 +449,18 @@ class ArtsImporter(Importer):
     def _add_block_counts(self, block, row_seg, row_flag, counted) -> None:
         """Add the block's counted rows to their segments, grouped by (segment, flags) and by
         (segment, country) rather than one by one."""
-        pairs, sizes = _tally(row_seg[counted] * FLAG_CODES + row_flag[counted])
-        for pair, n in zip(pairs, sizes, strict=True):
-            segment = self._seg_list[pair // FLAG_CODES]
-            removal, juvenile, struck = FLAG_VALUES[pair % FLAG_CODES]
-            segment[PEOPLE] += n
-            if struck:
-                segment[STRUCK] += n
-            else:
-                segment[REMOVALS if removal else TRANSFERS] += n if removal is not None else 0
-                if juvenile:
-                    segment[JUVENILES] += n
+        segments, flags = row_seg[counted], row_flag[counted]
+        if len(segments):
+            sums = [np.bincount(segments)] + [
+                np.bincount(segments, weights=FLAG_COUNTS[i][flags]).astype(np.int64)
+                for i in (REMOVALS, TRANSFERS, JUVENILES, STRUCK)
+            ]
+            found = np.flatnonzero(sums[PEOPLE])
+            columns = [found.tolist(), *(total[found].tolist() for total in sums)]
+            for code, *numbers in zip(*columns, strict=True):
+                segment = self._seg_list[code]
+                for i, n in enumerate(numbers):
+                    segment[i] += n
         values, index = block.values(self._country_block_pos)
         names = [self._country_name(raw) for raw in values]
         name_ids = {name: i for i, name in enumerate(dict.fromkeys(names))}
@@ -929,7 +939,8 @@ def _distinct(columns: list[tuple[list, np.ndarray]]) -> Distinct:
         span *= len(values)
     found = Distinct()
     _, found.first, found.inverse = np.unique(code, return_index=True, return_inverse=True)
-    found.keys = [tuple(values[index[f]] for values, index in columns) for f in found.first]
+    picked = [[values[i] for i in index[found.first].tolist()] for values, index in columns]
+    found.keys = list(zip(*picked, strict=True))
     return found
 
 

@@ -24,6 +24,7 @@ import csv
 import io
 import re
 from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -106,8 +107,10 @@ def _line_pattern(delimiter: str) -> re.Pattern:
     return re.compile(cell + rb"(?:" + d + cell + rb")*\r?")
 
 
-def _quotes_are_simple(block: bytes, pattern: re.Pattern) -> bool:
+def _quotes_are_simple(block: bytes, delimiter: str, pattern: re.Pattern) -> bool:
     """Whether every line with a quote quotes whole cells only, and closes them on the line."""
+    if _quotes_pair_up(block, delimiter):
+        return True
     at = block.find(b'"')
     while at >= 0:
         start = block.rfind(b"\n", 0, at) + 1
@@ -117,6 +120,26 @@ def _quotes_are_simple(block: bytes, pattern: re.Pattern) -> bool:
             return False
         at = block.find(b'"', end)
     return True
+
+
+def _quotes_pair_up(block: bytes, delimiter: str) -> bool:
+    """The common case in numpy: quotes in pairs, each pair one whole cell on one line with
+    no quote inside (`,"CHINA, PEOPLES REPUBLIC OF",`). False says "check line by line"."""
+    data = np.frombuffer(block, dtype=np.uint8)
+    quotes = np.flatnonzero(data == 34)
+    if len(quotes) % 2:
+        return False
+    opens, closes = quotes[0::2], quotes[1::2]
+    d = ord(delimiter)
+    before = data[np.maximum(opens - 1, 0)]
+    after = data[np.minimum(closes + 1, len(data) - 1)]
+    if not (
+        np.all((before == d) | (before == 10) | (opens == 0))
+        and np.all((after == d) | (after == 10) | (after == 13) | (closes == len(data) - 1))
+    ):
+        return False
+    newlines = np.flatnonzero(data == 10)
+    return bool(np.all(np.searchsorted(newlines, opens) == np.searchsorted(newlines, closes)))
 
 
 def _read_table(block: bytes, delimiter: str, width: int, positions: list[int]) -> pa.Table:
@@ -147,17 +170,30 @@ def blocks(
 ) -> Iterator[Block | Iterator]:
     """The file after its header as Blocks read by pyarrow (columns `positions` only), or, for
     what pyarrow cannot take, iterators of base.py's (line, cells, error) records. A block that
-    is not valid UTF-8 raises UnicodeDecodeError, as base.py's reader does."""
-    size = source.path.stat().st_size
-    width = len(source.header)
-    delimiter = source.delimiter
-    pattern = _line_pattern(delimiter)
-    limit = csv.field_size_limit()
-    line = source.header_line  # physical lines before the next block
-    offset = start
-    with open(source.path, "rb") as fh:
+    is not valid UTF-8 raises UnicodeDecodeError, as base.py's reader does. The next block is
+    parsed in a thread while the caller counts this one (pyarrow lets go of the GIL)."""
+    reader = _BlockReader(source, positions, fields)
+    with ThreadPoolExecutor(1) as pool:
+        pending = None
+        for raw in _cut(source.path, start, source.header_line):
+            ahead = pool.submit(reader.prepare, *raw)
+            if pending is not None:
+                part = pending.result()
+                yield part
+                if isinstance(part, _Rest):
+                    ahead.cancel()
+                    return
+            pending = ahead
+        if pending is not None:
+            yield pending.result()
+
+
+def _cut(path: Path, start: int, line: int) -> Iterator[tuple[bytes, int, int]]:
+    """(block, byte offset, physical lines before it) of the file from `start`, cut after line
+    breaks into blocks of about BLOCK bytes."""
+    with open(path, "rb") as fh:
         fh.seek(start)
-        carry = b""
+        offset, carry = start, b""
         while True:
             chunk = fh.read(BLOCK)
             data = carry + chunk if carry else chunk
@@ -168,31 +204,53 @@ def blocks(
                 carry = data
                 continue
             block, carry = data[:cut], data[cut:]
-            if not block.isascii():
-                block.decode("utf-8")  # strict: a bad byte restarts the file as Windows-1252
-            if block.count(b"\r") != block.count(b"\r\n") or (
-                b'"' in block and not _quotes_are_simple(block, pattern)
-            ):
-                yield source.part_rows(offset, size, line, True, fields)
-                return
-            table = None
-            if not (
-                b"\x00" in block
-                or len(block) > limit
-                or block.startswith((b"\n", b"\r\n"))
-                or b"\n\n" in block
-                or b"\n\r\n" in block
-            ):
-                try:
-                    table = _read_table(block, delimiter, width, positions)
-                except pa.ArrowInvalid:
-                    table = None  # a row with another number of cells than the header
-            newlines = block.count(b"\n")
-            lines = newlines + (not block.endswith(b"\n"))
-            if table is not None and table.num_rows == lines:
-                yield Block(line + 1, block, table, delimiter)
-            else:
-                text = io.StringIO(block.decode("utf-8"), newline="")
-                yield _records(text, line, delimiter, fields, width=width)
-            line += newlines
+            yield block, offset, line
+            line += block.count(b"\n")
             offset += len(block)
+
+
+class _Rest:
+    """The rest of the file from a block on, read row by row (an iterator of records)."""
+
+    def __init__(self, rows):
+        self.rows = rows
+
+    def __iter__(self):
+        return iter(self.rows)
+
+
+class _BlockReader:
+    def __init__(self, source: CsvFile, positions: list[int], fields: int):
+        self.source, self.positions, self.fields = source, positions, fields
+        self.width = len(source.header)
+        self.delimiter = source.delimiter
+        self.pattern = _line_pattern(self.delimiter)
+        self.limit = csv.field_size_limit()
+
+    def prepare(self, block: bytes, offset: int, line: int):
+        """A Block, the block's records read row by row, or _Rest (see the module docstring)."""
+        if not block.isascii():
+            block.decode("utf-8")  # strict: a bad byte restarts the file as Windows-1252
+        carriage = block.count(b"\r")
+        if (carriage and carriage != block.count(b"\r\n")) or (
+            b'"' in block and not _quotes_are_simple(block, self.delimiter, self.pattern)
+        ):
+            size = self.source.path.stat().st_size
+            return _Rest(self.source.part_rows(offset, size, line, True, self.fields))
+        table = None
+        if not (
+            b"\x00" in block
+            or len(block) > self.limit
+            or block.startswith((b"\n", b"\r\n"))
+            or b"\n\n" in block
+            or b"\n\r\n" in block
+        ):
+            try:
+                table = _read_table(block, self.delimiter, self.width, self.positions)
+            except pa.ArrowInvalid:
+                table = None  # a row with another number of cells than the header
+        lines = block.count(b"\n") + (not block.endswith(b"\n"))
+        if table is not None and table.num_rows == lines:
+            return Block(line + 1, block, table, self.delimiter)
+        text = io.StringIO(block.decode("utf-8"), newline="")
+        return _records(text, line, self.delimiter, self.fields, width=self.width)
