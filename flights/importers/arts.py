@@ -182,6 +182,8 @@ class ArtsImporter(Importer):
         self.reset()
 
     parallel = True
+    # Read by _read_blocks: nothing is forked, so airport names load when a row needs them.
+    in_blocks = False
 
     def reset(self) -> None:
         self.forget_missions()
@@ -193,6 +195,8 @@ class ArtsImporter(Importer):
         self.corrected: set[str] = set()
         self.inferred: Counter = Counter()  # segments whose airport was found by its name
         self.airport_names = AirportNames()
+        self._resolved: dict[str, int | None] = {}  # airport code → id (_resolve)
+        self._days: dict[str, tuple] = {}  # date cell → (date, problem) (_day)
 
     def forget_missions(self) -> None:
         self.missions: dict[str, Mission] = {}
@@ -237,7 +241,7 @@ class ArtsImporter(Importer):
         self._number_pos = self.pos["MissionNumber"]
         # A million rows: each key is picked in one C call.
         self._segment_key = operator.itemgetter(*self._seg_pos)
-        if any(self._has_names(col) for col in NAME_COLUMNS):
+        if not self.in_blocks and any(self._has_names(col) for col in NAME_COLUMNS):
             self.airport_names.load()  # here, before any reading process is forked
         names = [self.pos[n] for cols in NAME_COLUMNS.values() for n in cols]
         self._name_key = operator.itemgetter(*(blank if p is None else p for p in names))
@@ -320,7 +324,11 @@ class ArtsImporter(Importer):
         start = columnar.data_start(path, source.header_line)
         if start is None:
             return False
-        self.check_header(source)
+        self.in_blocks = True
+        try:
+            self.check_header(source)
+        finally:
+            self.in_blocks = False
         positions = sorted({p for p in self.pos.values() if p is not None})
         for part in columnar.blocks(source, start, positions, self.fields_read()):
             if isinstance(part, columnar.Block):
@@ -331,6 +339,7 @@ class ArtsImporter(Importer):
             self.report.warn("the file has a header but no rows")
         self.report.flush()
         self.finish_reading()
+        columnar.release_memory()
         return True
 
     def _count_block(self, block) -> None:
@@ -488,15 +497,8 @@ class ArtsImporter(Importer):
             errors.append(("MissionID", "", "missing mission id"))
         elif len(raw_id) > 50:
             errors.append(("MissionID", raw_id, "a mission id has at most 50 characters"))
-        day = parse_date(raw_date, excel=True) if raw_date else None
-        if day is None:
-            message = (
-                f'unreadable date "{raw_date}": use YYYY-MM-DD or M/D/YYYY'
-                if raw_date
-                else "missing date"
-            )
-            errors.append(("MissionDate", raw_date, message))
-        elif problem := window_error(day):
+        day, problem = self._day(raw_date)
+        if problem:
             errors.append(("MissionDate", raw_date, problem))
         ends = []
         inferred = False
@@ -531,6 +533,23 @@ class ArtsImporter(Importer):
         segment[6] = segment[6] or inferred
         return segment
 
+    def _day(self, raw_date: str) -> tuple[dt.date | None, str]:
+        """The mission date a cell gives and "", or None and why not (once per spelling: a
+        file has a few thousand dates in a million rows)."""
+        found = self._days.get(raw_date)
+        if found is None:
+            day = parse_date(raw_date, excel=True) if raw_date else None
+            if day is None:
+                problem = (
+                    f'unreadable date "{raw_date}": use YYYY-MM-DD or M/D/YYYY'
+                    if raw_date
+                    else "missing date"
+                )
+            else:
+                problem = window_error(day) or ""
+            found = self._days[raw_date] = (None if problem else day, problem)
+        return found
+
     def _airport(self, line: int, code: str) -> int | None:
         """The airport a code means, after the correction table (one warning per code)."""
         if not code or is_redacted(code):
@@ -549,13 +568,20 @@ class ArtsImporter(Importer):
 
     def _resolve(self, code: str) -> int | None:
         """The airport a code means, as _airport() finds it but without its warning."""
-        if not code or is_redacted(code):
-            return None
-        key = " ".join(code.split()).upper()
-        if key in self.corrections:
-            correct = self.corrections[key][0]
-            return self.airports.resolve(correct) if correct else None
-        return self.airports.resolve(key)
+        try:
+            return self._resolved[code]
+        except KeyError:
+            pass
+        found = None
+        if code and not is_redacted(code):
+            key = " ".join(code.split()).upper()
+            if key in self.corrections:
+                correct = self.corrections[key][0]
+                found = self.airports.resolve(correct) if correct else None
+            else:
+                found = self.airports.resolve(key)
+        self._resolved[code] = found
+        return found
 
     def _needs_names(self, key: tuple) -> bool:
         """Whether _check_segment() gives BY_NAME for a segment key (it has no side effect)."""

@@ -34,9 +34,8 @@ import pyarrow.csv as pacsv
 
 from .base import CsvFile, _records
 
-BLOCK = 8 * 1024 * 1024
-# pyarrow splits a block into chunks of this size for its threads.
-CHUNK = 1024 * 1024
+# 4 MB: 25,000 ARTS rows; bigger blocks hold more memory for no measurable speed.
+BLOCK = 4 * 1024 * 1024
 DICTIONARY = pa.dictionary(pa.int32(), pa.string())
 BOM = b"\xef\xbb\xbf"
 
@@ -147,7 +146,10 @@ def _read_table(block: bytes, delimiter: str, width: int, positions: list[int]) 
     wanted = [f"c{p}" for p in positions]
     return pacsv.read_csv(
         pa.BufferReader(block),
-        read_options=pacsv.ReadOptions(column_names=names, block_size=CHUNK, use_threads=True),
+        # One chunk for the block: one dictionary per column, nothing to unify or combine.
+        read_options=pacsv.ReadOptions(
+            column_names=names, use_threads=False, block_size=len(block) + 1
+        ),
         parse_options=pacsv.ParseOptions(
             delimiter=delimiter,
             quote_char='"',
@@ -162,6 +164,7 @@ def _read_table(block: bytes, delimiter: str, width: int, positions: list[int]) 
             strings_can_be_null=False,
             quoted_strings_can_be_null=False,
         ),
+        memory_pool=pa.system_memory_pool(),
     ).unify_dictionaries()
 
 
@@ -171,7 +174,8 @@ def blocks(
     """The file after its header as Blocks read by pyarrow (columns `positions` only), or, for
     what pyarrow cannot take, iterators of base.py's (line, cells, error) records. A block that
     is not valid UTF-8 raises UnicodeDecodeError, as base.py's reader does. The next block is
-    parsed in a thread while the caller counts this one (pyarrow lets go of the GIL)."""
+    parsed in a thread while the caller counts this one (pyarrow lets go of the GIL): two cores
+    busy, and less memory than pyarrow's own threads (measured: docs/benchmarks.md)."""
     reader = _BlockReader(source, positions, fields)
     with ThreadPoolExecutor(1) as pool:
         pending = None
@@ -254,3 +258,9 @@ class _BlockReader:
             return Block(line + 1, block, table, self.delimiter)
         text = io.StringIO(block.decode("utf-8"), newline="")
         return _records(text, line, self.delimiter, self.fields, width=self.width)
+
+
+def release_memory() -> None:
+    """Give back what pyarrow's allocators keep for reuse: the write that follows needs none."""
+    pa.default_memory_pool().release_unused()
+    pa.system_memory_pool().release_unused()
