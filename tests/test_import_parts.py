@@ -85,6 +85,7 @@ def forget_imports():
 def parts_spy(monkeypatch, settings):
     """Read every file in 3 parts when it can be, and record whether it was."""
     settings.IMPORT_READ_PROCESSES = 3
+    settings.IMPORT_COLUMNAR_MIN_BYTES = 10**12  # these test the row-by-row readers
     monkeypatch.setattr(parallel, "MIN_BYTES", 0)
     outcomes = []
     real = parallel.read_in_parts

@@ -283,6 +283,9 @@ IMPORT_READ_PROCESSES = env_int("IMPORT_READ_PROCESSES", min(os.cpu_count() or 1
 # An ARTS file is read and written in one pass per this many bytes (each pass holds only its
 # share of the missions), so a worker's memory does not grow with the file.
 IMPORT_ARTS_PASS_BYTES = env_int("IMPORT_ARTS_PASS_BYTES", 256 * 1024 * 1024, minimum=1024)
+# ARTS files from this size on are read by pyarrow a block at a time, the rest row by row
+# (docs/imports.md, "Big files: the columnar path"); pyarrow's start-up costs ~0.2 s.
+IMPORT_COLUMNAR_MIN_BYTES = env_int("IMPORT_COLUMNAR_MIN_BYTES", 4 * 1024 * 1024, minimum=0)
 PHOTO_MAX_UPLOAD_BYTES = env_int("PHOTO_MAX_UPLOAD_BYTES", 10 * 1024 * 1024, minimum=1)
 SIGHTING_MAX_PHOTOS = env_int("SIGHTING_MAX_PHOTOS", 5, minimum=1)
 FILE_UPLOAD_MAX_MEMORY_SIZE = 2 * 1024 * 1024

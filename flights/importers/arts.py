@@ -15,6 +15,7 @@ import zlib
 from collections import Counter
 from pathlib import Path
 
+import numpy as np
 from django.conf import settings
 from django.utils import timezone
 
@@ -31,7 +32,7 @@ from flights.models import (
     Source,
 )
 
-from .base import AirportNames, Importer, clip
+from .base import AirportNames, CsvFile, Importer, clip
 from .bulk import (
     chunks,
     insert_records,
@@ -106,6 +107,21 @@ CORRECTIONS = Path(__file__).resolve().parent.parent / "data" / "arts_airport_co
 # Counters of a segment: people, removals, transfers, juveniles, struck.
 PEOPLE, REMOVALS, TRANSFERS, JUVENILES, STRUCK = range(5)
 SEGMENT_FIELDS = ("people", "removals", "transfers", "juveniles", "struck", "airports_basis")
+# A row's segment in a numpy array (_count_block): its index in _seg_list, or one of these.
+REJECTED, ELSEWHERE_CODE, BY_NAME_CODE = -1, -2, -3
+# A row's valid flags as one number: (removal True/False/None) * 4 + juvenile * 2 + struck.
+FLAG_VALUES = [(removal, juvenile, struck) for removal in (True, False, None)
+               for juvenile in (False, True) for struck in (False, True)]  # fmt: skip
+# What a row of each flag code adds to its segment's counters (indexed as PEOPLE … STRUCK):
+# a struck person did not fly, so is counted apart and not as a removal, transfer or juvenile.
+FLAG_COUNTS = np.array(
+    [
+        [1, removal is True and not struck, removal is False and not struck,
+         juvenile and not struck, struck]
+        for removal, juvenile, struck in FLAG_VALUES
+    ],
+    dtype=np.int64,
+).T  # fmt: skip
 MISSIONS_PER_BATCH = 2000  # about 60,000 citizenship counts
 # What a mission sets on its flight (ArtsImporter._flight_values), compared on a re-import.
 FLIGHT_FIELDS = (
@@ -166,6 +182,8 @@ class ArtsImporter(Importer):
         self.reset()
 
     parallel = True
+    # Read by _read_blocks: nothing is forked, so airport names load when a row needs them.
+    in_blocks = False
 
     def reset(self) -> None:
         self.forget_missions()
@@ -177,6 +195,8 @@ class ArtsImporter(Importer):
         self.corrected: set[str] = set()
         self.inferred: Counter = Counter()  # segments whose airport was found by its name
         self.airport_names = AirportNames()
+        self._resolved: dict[str, int | None] = {}  # airport code → id (_resolve)
+        self._days: dict[str, tuple] = {}  # date cell → (date, problem) (_day)
 
     def forget_missions(self) -> None:
         self.missions: dict[str, Mission] = {}
@@ -186,6 +206,8 @@ class ArtsImporter(Importer):
         self._flags: dict[tuple, tuple] = {}
         self._countries: dict[str, str] = {}
         self._named: dict[tuple, list | tuple | object] = {}
+        self._seg_list: list[list] = []  # the segments _count_block met, by their code
+        self._seg_index: dict[int, int] = {}
 
     def passes(self, path: Path) -> int:
         """Memory follows the missions a file holds, so a big file is read in several passes,
@@ -219,11 +241,15 @@ class ArtsImporter(Importer):
         self._number_pos = self.pos["MissionNumber"]
         # A million rows: each key is picked in one C call.
         self._segment_key = operator.itemgetter(*self._seg_pos)
-        if any(self._has_names(col) for col in NAME_COLUMNS):
+        if not self.in_blocks and any(self._has_names(col) for col in NAME_COLUMNS):
             self.airport_names.load()  # here, before any reading process is forked
         names = [self.pos[n] for cols in NAME_COLUMNS.values() for n in cols]
         self._name_key = operator.itemgetter(*(blank if p is None else p for p in names))
         self._flag_key = operator.itemgetter(*self._flag_pos)
+        # The same columns for _count_block, which reads an absent one as always empty.
+        self._flag_block_pos = [self.pos[n] for n in ("R-T", "Juvenile", "StrikeFromList")]
+        self._country_block_pos = self.pos["CountryOfCitizenship"]
+        self._name_pos = [self.pos[n] for cols in NAME_COLUMNS.values() for n in cols]
 
     def fields_read(self) -> int:
         return self.fields
@@ -271,12 +297,194 @@ class ArtsImporter(Importer):
             segment[REMOVALS if removal else TRANSFERS] += removal is not None
             if juvenile:
                 segment[JUVENILES] += 1
-            raw = cells[self._country_pos]
-            name = self._countries.get(raw)
-            if name is None:
-                name = self._countries[raw] = " ".join(raw.split()).upper()[:120] or NO_COUNTRY
-            segment[5][name] += 1
+            segment[5][self._country_name(cells[self._country_pos])] += 1
         self.report.accepted += 1
+
+    # --- big files: read in blocks by pyarrow (columnar.py) ---------------------------------
+
+    def read(self, path: Path, encoding: str) -> None:
+        if not self._read_blocks(path, encoding):
+            super().read(path, encoding)
+
+    def _read_blocks(self, path: Path, encoding: str) -> bool:
+        """Read the file a block at a time with pyarrow (docs/imports.md, "Big files: the
+        columnar path"); False when it is for the row-by-row reader. Rows come out counted,
+        rejected and warned about exactly as row() does it, one row after the other."""
+        if not encoding.startswith("utf-8"):
+            return False
+        if path.stat().st_size < settings.IMPORT_COLUMNAR_MIN_BYTES:
+            return False
+        try:
+            from . import columnar
+        except ImportError:  # pragma: no cover - pyarrow is a dependency
+            return False
+        source = CsvFile(path, encoding, self.is_header)
+        with source.lines():  # the header, delimiter and label rows, as base.py reads them
+            pass
+        start = columnar.data_start(path, source.header_line)
+        if start is None:
+            return False
+        self.in_blocks = True
+        try:
+            self.check_header(source)
+        finally:
+            self.in_blocks = False
+        positions = sorted({p for p in self.pos.values() if p is not None})
+        for part in columnar.blocks(source, start, positions, self.fields_read()):
+            if isinstance(part, columnar.Block):
+                self._count_block(part)
+            else:
+                self.consume(part)
+        if not self.report.rows:
+            self.report.warn("the file has a header but no rows")
+        self.report.flush()
+        self.finish_reading()
+        columnar.release_memory()
+        return True
+
+    def _count_block(self, block) -> None:
+        """row() for every row of a block, on each column's distinct values."""
+        seg = _distinct([block.values(p) for p in self._seg_pos])
+        named = self._check_block_segments(block, seg)
+        row_seg = np.array([self._seg_code(self._segments[k]) for k in seg.keys])[seg.inverse]
+        if named is not None:
+            found = [self._named[k] for k in named.keys]
+            row_seg[named.rows] = np.array([self._seg_code(f[0]) for f in found])[named.inverse]
+            if not self.pass_number:  # as in row(): every row found by name, once
+                for (segment, cols), n in zip(
+                    found, np.bincount(named.inverse, minlength=len(found)).tolist(), strict=True
+                ):
+                    if cols and (type(segment) is list or segment is ELSEWHERE):
+                        for col in cols:
+                            self.inferred[col] += n
+        flag = _distinct([block.values(p) for p in self._flag_block_pos])
+        for key in flag.keys:
+            if key not in self._flags:
+                self._flags[key] = self._check_flags(key)
+        flag_codes = [_flag_code(self._flags[key]) for key in flag.keys]
+        row_flag = np.array(flag_codes, dtype=np.int64)[flag.inverse]
+        bad = np.flatnonzero((row_seg == REJECTED) | (row_flag < 0))
+        skipped = self._reject_block_rows(block, bad, seg, named, flag, row_flag)
+        ok = (row_seg != REJECTED) & (row_flag >= 0)
+        self.report.accepted += int(np.count_nonzero(ok))
+        self._add_block_counts(block, row_seg, row_flag, ok & (row_seg >= 0))
+        self.report.rows += block.rows - skipped
+        self.report.progress()
+
+    def _check_block_segments(self, block, seg):
+        """_check_segment() for the block's new segment keys and, where a code says nothing,
+        for its new (segment key, airport names), in the order row() meets them; the rows
+        found by name, or None."""
+        events = []
+        by_name = np.zeros(len(seg.keys), dtype=bool)
+        for u, key in enumerate(seg.keys):
+            result = self._segments.get(key)
+            if result is None:
+                events.append((int(seg.first[u]), 0, u))
+                by_name[u] = self._needs_names(key)
+            else:
+                by_name[u] = result is BY_NAME
+        named = None
+        rows = np.flatnonzero(by_name[seg.inverse])
+        if len(rows):
+            columns = [(seg.keys, seg.inverse[rows])]
+            columns += [
+                (values, index[rows]) for values, index in map(block.values, self._name_pos)
+            ]
+            named = _distinct(columns)
+            named.rows = rows
+            named.keys = [(*key[0], *key[1:]) for key in named.keys]
+            events += [
+                (int(rows[named.first[j]]), 1, j)
+                for j, key in enumerate(named.keys)
+                if key not in self._named
+            ]
+        for row, kind, u in sorted(events):
+            line, cells = block.first_line + row, self._block_cells(block, row, kind)
+            if kind == 0:
+                self._segments[seg.keys[u]] = self._check_segment(line, seg.keys[u], cells)
+                continue
+            key = named.keys[u]
+            before = self.inferred.copy()
+            segment = self._check_segment(line, key[:4], cells, by_name=True)
+            self._named[key] = (segment, tuple((self.inferred - before).elements()))
+            self.inferred = before
+        return named
+
+    def _block_cells(self, block, row: int, by_name: bool) -> list[str]:
+        """A row's cells as _check_segment() reads them: the mission number, and the airport
+        names when it looks airports up `by_name` (the key's own cells come with the key)."""
+        cells = [""] * self.width
+        for pos in (self._number_pos, *(self._name_pos if by_name else ())):
+            if pos is not None:
+                values, index = block.values(pos)
+                cells[pos] = values[index[row]]
+        return cells
+
+    def _seg_code(self, segment) -> int:
+        """A segment as a number a numpy array holds: its index in _seg_list, or REJECTED,
+        ELSEWHERE_CODE, BY_NAME_CODE."""
+        if type(segment) is list:
+            code = self._seg_index.get(id(segment))
+            if code is None:
+                code = self._seg_index[id(segment)] = len(self._seg_list)
+                self._seg_list.append(segment)
+            return code
+        if type(segment) is tuple:
+            return REJECTED
+        return ELSEWHERE_CODE if segment is ELSEWHERE else BY_NAME_CODE
+
+    def _reject_block_rows(self, block, bad, seg, named, flag, row_flag) -> int:
+        """report.reject() each bad row in line order; how many were blank lines instead."""
+        skipped = 0
+        if not len(bad):
+            return skipped
+        ids, id_index = block.values(self.pos["MissionID"])
+        for row in bad.tolist():
+            if not ids[id_index[row]].strip() and block.is_blank(row):
+                skipped += 1  # a line of delimiters only: no row (base.py)
+                continue
+            j = int(np.searchsorted(named.rows, row)) if named is not None else 0
+            if named is not None and j < len(named.rows) and named.rows[j] == row:
+                segment = self._named[named.keys[named.inverse[j]]][0]
+            else:
+                segment = self._segments[seg.keys[seg.inverse[row]]]
+            errors = list(segment) if type(segment) is tuple else []
+            if row_flag[row] < 0:
+                errors += self._flags[flag.keys[flag.inverse[row]]][0]
+            self.report.reject(block.first_line + row, errors)
+        return skipped
+
+    def _add_block_counts(self, block, row_seg, row_flag, counted) -> None:
+        """Add the block's counted rows to their segments, grouped by (segment, flags) and by
+        (segment, country) rather than one by one."""
+        segments, flags = row_seg[counted], row_flag[counted]
+        if len(segments):
+            sums = [np.bincount(segments)] + [
+                np.bincount(segments, weights=FLAG_COUNTS[i][flags]).astype(np.int64)
+                for i in (REMOVALS, TRANSFERS, JUVENILES, STRUCK)
+            ]
+            found = np.flatnonzero(sums[PEOPLE])
+            columns = [found.tolist(), *(total[found].tolist() for total in sums)]
+            for code, *numbers in zip(*columns, strict=True):
+                segment = self._seg_list[code]
+                for i, n in enumerate(numbers):
+                    segment[i] += n
+        values, index = block.values(self._country_block_pos)
+        names = [self._country_name(raw) for raw in values]
+        name_ids = {name: i for i, name in enumerate(dict.fromkeys(names))}
+        of_value = np.array([name_ids[name] for name in names], dtype=np.int64)
+        flew = counted & (row_flag % 2 == 0)  # struck people have no country counted
+        pairs, sizes = _tally(row_seg[flew] * len(name_ids) + of_value[index[flew]])
+        listed = list(name_ids)
+        for pair, n in zip(pairs, sizes, strict=True):
+            self._seg_list[pair // len(listed)][5][listed[pair % len(listed)]] += n
+
+    def _country_name(self, raw: str) -> str:
+        name = self._countries.get(raw)
+        if name is None:
+            name = self._countries[raw] = " ".join(raw.split()).upper()[:120] or NO_COUNTRY
+        return name
 
     def _check_segment(
         self, line: int, key: tuple, cells: list[str], by_name: bool = False
@@ -289,15 +497,8 @@ class ArtsImporter(Importer):
             errors.append(("MissionID", "", "missing mission id"))
         elif len(raw_id) > 50:
             errors.append(("MissionID", raw_id, "a mission id has at most 50 characters"))
-        day = parse_date(raw_date, excel=True) if raw_date else None
-        if day is None:
-            message = (
-                f'unreadable date "{raw_date}": use YYYY-MM-DD or M/D/YYYY'
-                if raw_date
-                else "missing date"
-            )
-            errors.append(("MissionDate", raw_date, message))
-        elif problem := window_error(day):
+        day, problem = self._day(raw_date)
+        if problem:
             errors.append(("MissionDate", raw_date, problem))
         ends = []
         inferred = False
@@ -332,6 +533,23 @@ class ArtsImporter(Importer):
         segment[6] = segment[6] or inferred
         return segment
 
+    def _day(self, raw_date: str) -> tuple[dt.date | None, str]:
+        """The mission date a cell gives and "", or None and why not (once per spelling: a
+        file has a few thousand dates in a million rows)."""
+        found = self._days.get(raw_date)
+        if found is None:
+            day = parse_date(raw_date, excel=True) if raw_date else None
+            if day is None:
+                problem = (
+                    f'unreadable date "{raw_date}": use YYYY-MM-DD or M/D/YYYY'
+                    if raw_date
+                    else "missing date"
+                )
+            else:
+                problem = window_error(day) or ""
+            found = self._days[raw_date] = (None if problem else day, problem)
+        return found
+
     def _airport(self, line: int, code: str) -> int | None:
         """The airport a code means, after the correction table (one warning per code)."""
         if not code or is_redacted(code):
@@ -346,8 +564,31 @@ class ArtsImporter(Importer):
                         f'line {line}: airport code "{clip(key, 20)}" read as {correct} ({why}); '
                         "the same for every row with it"
                     )
-            return self.airports.resolve(correct) if correct else None
-        return self.airports.resolve(key)
+        return self._resolve(code)
+
+    def _resolve(self, code: str) -> int | None:
+        """The airport a code means, as _airport() finds it but without its warning."""
+        try:
+            return self._resolved[code]
+        except KeyError:
+            pass
+        found = None
+        if code and not is_redacted(code):
+            key = " ".join(code.split()).upper()
+            if key in self.corrections:
+                correct = self.corrections[key][0]
+                found = self.airports.resolve(correct) if correct else None
+            else:
+                found = self.airports.resolve(key)
+        self._resolved[code] = found
+        return found
+
+    def _needs_names(self, key: tuple) -> bool:
+        """Whether _check_segment() gives BY_NAME for a segment key (it has no side effect)."""
+        return any(
+            self._resolve(code.strip()) is None and self._has_names(col)
+            for col, code in (("PULOC", key[2]), ("DropLoc", key[3]))
+        )
 
     def _airport_error(self, col: str, code: str) -> str:
         key = " ".join(code.split()).upper()
@@ -404,6 +645,7 @@ class ArtsImporter(Importer):
     def finish_reading(self) -> None:
         # The caches hold every segment: let the write free them batch by batch.
         self._segments, self._flags, self._countries, self._named = {}, {}, {}, {}
+        self._seg_list, self._seg_index = [], {}
 
     def finish_writing(self) -> None:
         for col, what in (("PULOC", "pickup"), ("DropLoc", "drop-off")):
@@ -702,6 +944,55 @@ class ArtsImporter(Importer):
             counts["citizenship_counts"][name] += len(n)
         counts["citizenship_counts"]["unchanged"] += unchanged
         return changed_flights
+
+
+class Distinct:
+    """The distinct rows of some columns: `keys` (tuples of values) in sorted order of their
+    codes, `first` row of each, and `inverse`, each row's key index."""
+
+    __slots__ = ("keys", "first", "inverse", "rows")
+
+
+def _distinct(columns: list[tuple[list, np.ndarray]]) -> Distinct:
+    """Distinct rows of columns given as (distinct values, each row's index into them)."""
+    code = np.zeros(len(columns[0][1]), dtype=np.int64)
+    span = 1
+    for values, index in columns:
+        if span * len(values) >= 1 << 62:  # renumber before the codes could overflow
+            code = np.unique(code, return_inverse=True)[1].astype(np.int64)
+            span = int(code.max()) + 1
+        code = code * len(values) + index
+        span *= len(values)
+    found = Distinct()
+    _, found.first, found.inverse = np.unique(code, return_index=True, return_inverse=True)
+    picked = [[values[i] for i in index[found.first].tolist()] for values, index in columns]
+    found.keys = list(zip(*picked, strict=True))
+    return found
+
+
+def _tally(codes: np.ndarray) -> tuple[list[int], list[int]]:
+    """The distinct codes (≥ 0) and how often each occurs: bincount while the codes are
+    compact (it does not sort), np.unique when they are not."""
+    if not len(codes):
+        return [], []
+    if int(codes.max()) < max(1 << 22, 8 * len(codes)):
+        sizes = np.bincount(codes)
+        found = np.flatnonzero(sizes)
+        return found.tolist(), sizes[found].tolist()
+    found, sizes = np.unique(codes, return_counts=True)
+    return found.tolist(), sizes.tolist()
+
+
+def _flag_code(flags: tuple) -> int:
+    """_check_flags()'s answer as an index into FLAG_VALUES, -1 for errors."""
+    if len(flags) == 1:
+        return -1
+    removal, juvenile, struck = flags
+    return (
+        (0 if removal is True else 1 if removal is False else 2) * 4
+        + 2 * bool(juvenile)
+        + bool(struck)
+    )
 
 
 def _mission_number(value: str) -> str:

@@ -110,9 +110,10 @@ def count_lines(path: Path) -> int:
     newlines = carriage = 0
     last = b""
     with open(path, "rb") as fh:
-        while chunk := fh.read(1 << 20):
+        while chunk := fh.read(4 << 20):
             newlines += chunk.count(b"\n")
-            carriage += chunk.count(b"\r")
+            if not newlines:  # carriage returns count only in a file without a line feed
+                carriage += chunk.count(b"\r")
             last = chunk[-1:]
     lines = newlines if newlines else carriage
     if last and last not in (b"\n", b"\r"):
