@@ -54,12 +54,7 @@ def replace_triggers(apps, schema_editor):
         "CREATE INDEX IF NOT EXISTS flight_dash_aircraft "
         "ON flights_flight (aircraft_id, operator_id, date)"
     )
-    # Every page's footer asks when a real flight last changed (flights.context_processors):
-    # without this MAX(updated_at) read the whole table (300 ms at 1,000,000 flights).
-    schema_editor.execute(
-        "CREATE INDEX IF NOT EXISTS flight_real_updated "
-        "ON flights_flight (updated_at) WHERE NOT is_synthetic"
-    )
+    # (The footer's partial index flight_real_updated is migration 0009_h14l_real_updated_index.)
 
 
 def fill(apps, schema_editor):
