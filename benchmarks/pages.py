@@ -9,6 +9,8 @@ Run against a database you filled yourself, never the shared one:
     .venv/bin/python manage.py generate_flights --count 250000 --seed 1
     .venv/bin/python benchmarks/pages.py --runs 20
 
+Every page is requested once, untimed, before any measurement (the process's templates compiled
+and modules imported, as in a running server's workers), then the cache is emptied.
 "Cold" empties the cache (Redis FLUSHDB of the benchmark's own REDIS_URL database, as after a
 Redis restart) before each request, so every aggregate is recomputed (PostgreSQL's own buffers
 stay warm, as on a live server). The reference is `SELECT count(*) FROM flights_flight`, timed
@@ -125,6 +127,28 @@ def count_star(runs: int) -> dict:
     return {"p50": statistics.median(times), "min": times[0], "max": times[-1]}
 
 
+def selected(args) -> list[tuple[str, str]]:
+    chosen = []
+    for name, url in pages():
+        if args.only and not any(name.startswith(prefix) for prefix in args.only):
+            continue
+        if args.synthetic:
+            url += ("&" if "?" in url else "?") + f"synthetic={args.synthetic}"
+        chosen.append((name, url))
+    return chosen
+
+
+def warm_up_process(client, chosen: list[tuple[str, str]]) -> None:
+    """One untimed request per page, then an empty cache: a live server's workers have compiled
+    their templates and imported their modules long before a Redis restart empties the cache, so
+    the first request of this fresh process would measure Python start-up, not the page."""
+    from django.core.cache import cache
+
+    for _name, url in chosen:
+        client.get(url)
+    cache.clear()
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--runs", type=int, default=20)
@@ -169,6 +193,7 @@ def main() -> None:
         f"PAGE_CACHE_SECONDS={settings.PAGE_CACHE_SECONDS}"
         + ("; rollups off" if args.without_rollups else "")
     )
+    warm_up_process(client, selected(args))
     other = json.loads(Path(args.compare).read_text())["pages"] if args.compare else {}
     print()
     print(
@@ -177,11 +202,7 @@ def main() -> None:
     )
     print("|---|---:|---:|---:|---:|---:|---:|---:|---:|---|")
     results: dict = {"flights": flights, "legs": legs, "pages": {}, "count_star": []}
-    for name, url in pages():
-        if args.only and not any(name.startswith(prefix) for prefix in args.only):
-            continue
-        if args.synthetic:
-            url += ("&" if "?" in url else "?") + f"synthetic={args.synthetic}"
+    for name, url in selected(args):
         reference = count_star(args.runs)
         cold = measure(client, url, args.runs, cold=True)
         warm = measure(client, url, args.runs, cold=False)

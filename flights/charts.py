@@ -16,7 +16,7 @@ from django.utils.translation import gettext
 
 from flights import figure as go
 from flights.choices import FlightKind
-from flights.geo import great_circle_points
+from flights.geo import great_circle_km, great_circle_points
 
 # Okabe & Ito (2008), "Color Universal Design".
 OKABE_ITO = {
@@ -363,6 +363,13 @@ def _view_buttons() -> list[dict]:
     ]
 
 
+def _arc_steps(a: Mapping, b: Mapping) -> int:
+    """Points enough for the curve to show: a 1,000 km hop is straight at map scale, an ocean
+    crossing needs 16. Most routes are short, so this is most of the map page's size."""
+    km = great_circle_km(a["lat"], a["lon"], b["lat"], b["lon"])
+    return min(16, max(4, int(km // 400)))
+
+
 def _route_weight(n: int, top: int) -> int:
     """0..3: rare routes faint and thin, the busiest strong and thick (square-root scale)."""
     return min(3, int(4 * math.sqrt(n / top)))
@@ -374,7 +381,7 @@ def _route_traces(routes: list[Mapping]) -> list[go.Scattergeo]:
     top = max((r["n"] for r in routes), default=1)
     groups: dict[tuple[str, int], dict[str, list]] = {}
     for route in routes:
-        lats, lons = _arc(route["from"], route["to"], steps=16)
+        lats, lons = _arc(route["from"], route["to"], steps=_arc_steps(route["from"], route["to"]))
         group = groups.setdefault(
             (route["kind"], _route_weight(route["n"], top)), {"lat": [], "lon": [], "size": []}
         )
