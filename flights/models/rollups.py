@@ -33,6 +33,19 @@ def _key(name: str, fields: tuple[str, ...]) -> list:
     return [models.UniqueConstraint(fields=fields, name=name, nulls_distinct=False)]
 
 
+class FlightDimensions(models.Model):
+    """The flight's kind, review status, synthetic flag and destination country: what every
+    flight rollup is keyed by besides its own dimensions (and the filters all pages share)."""
+
+    kind = models.CharField(max_length=12)
+    status = models.CharField(max_length=12)
+    is_synthetic = models.BooleanField()
+    country = models.CharField(**COUNTRY)  # noqa: DJ001
+
+    class Meta:
+        abstract = True
+
+
 class TotalsMeasures(models.Model):
     """What the overview's period totals show, summed."""
 
@@ -49,16 +62,12 @@ class TotalsMeasures(models.Model):
         abstract = True
 
 
-class FlightDayRollup(TotalsMeasures):
+class FlightDayRollup(FlightDimensions, TotalsMeasures):
     """Flights per day × kind × review status × synthetic × destination country, with what the
     overview's period totals show: the span, weekly series and the partial months of a period,
     exact to the day."""
 
     date = models.DateField()
-    kind = models.CharField(max_length=12)
-    status = models.CharField(max_length=12)
-    is_synthetic = models.BooleanField()
-    country = models.CharField(**COUNTRY)  # noqa: DJ001
 
     class Meta:
         db_table = "flights_rollup_day"
@@ -68,15 +77,11 @@ class FlightDayRollup(TotalsMeasures):
         return f"{self.date} {self.kind} {self.country}: {self.flights}"
 
 
-class FlightMonthKindRollup(TotalsMeasures):
+class FlightMonthKindRollup(FlightDimensions, TotalsMeasures):
     """The day rollup by month: monthly series, whole months of a period's totals, countries
     by kind (the choropleth). About 4,000 rows at 1,000,000 flights, 3,000 at 100,000."""
 
     month = models.DateField()
-    kind = models.CharField(max_length=12)
-    status = models.CharField(max_length=12)
-    is_synthetic = models.BooleanField()
-    country = models.CharField(**COUNTRY)  # noqa: DJ001
 
     class Meta:
         db_table = "flights_rollup_month_kind"
@@ -86,14 +91,10 @@ class FlightMonthKindRollup(TotalsMeasures):
         return f"{self.month:%Y-%m} {self.kind} {self.country}: {self.flights}"
 
 
-class FlightOriginRollup(models.Model):
+class FlightOriginRollup(FlightDimensions):
     """Flights per kind × review status × synthetic × destination country × origin, whatever
     the date: the overview's US origins and the country pages' origins without a period."""
 
-    kind = models.CharField(max_length=12)
-    status = models.CharField(max_length=12)
-    is_synthetic = models.BooleanField()
-    country = models.CharField(**COUNTRY)  # noqa: DJ001
     origin = models.BigIntegerField(null=True)
     flights = models.BigIntegerField(default=0)
 
@@ -105,14 +106,10 @@ class FlightOriginRollup(models.Model):
         return f"{self.kind} {self.country} {self.origin}: {self.flights}"
 
 
-class FlightOperatorAllRollup(models.Model):
+class FlightOperatorAllRollup(FlightDimensions):
     """Flights per kind × review status × synthetic × destination country × operator, whatever
     the date: the overview's operators and countries without a period."""
 
-    kind = models.CharField(max_length=12)
-    status = models.CharField(max_length=12)
-    is_synthetic = models.BooleanField()
-    country = models.CharField(**COUNTRY)  # noqa: DJ001
     operator = models.BigIntegerField(null=True)
     flights = models.BigIntegerField(default=0)
 
@@ -124,15 +121,11 @@ class FlightOperatorAllRollup(models.Model):
         return f"{self.kind} {self.country} {self.operator}: {self.flights}"
 
 
-class FlightMonthRollup(models.Model):
+class FlightMonthRollup(FlightDimensions):
     """Flights per month × kind × review status × synthetic × destination country × origin: the
     overview's US origins, the country pages' origins, the origin filter."""
 
     month = models.DateField()
-    kind = models.CharField(max_length=12)
-    status = models.CharField(max_length=12)
-    is_synthetic = models.BooleanField()
-    country = models.CharField(**COUNTRY)  # noqa: DJ001
     origin = models.BigIntegerField(null=True)
     flights = models.BigIntegerField(default=0)
 
@@ -145,15 +138,11 @@ class FlightMonthRollup(models.Model):
         return f"{self.month:%Y-%m} {self.kind} {self.country}: {self.flights}"
 
 
-class FlightOperatorRollup(models.Model):
+class FlightOperatorRollup(FlightDimensions):
     """Flights per month × kind × review status × synthetic × destination country × operator:
     the overview's operators and countries, the operator filter."""
 
     month = models.DateField()
-    kind = models.CharField(max_length=12)
-    status = models.CharField(max_length=12)
-    is_synthetic = models.BooleanField()
-    country = models.CharField(**COUNTRY)  # noqa: DJ001
     operator = models.BigIntegerField(null=True)
     flights = models.BigIntegerField(default=0)
 
@@ -165,16 +154,12 @@ class FlightOperatorRollup(models.Model):
         return f"{self.month:%Y-%m} {self.kind} {self.operator}: {self.flights}"
 
 
-class AircraftRollup(models.Model):
+class AircraftRollup(FlightDimensions):
     """Flights per aircraft × month × kind × review status × synthetic × country × operator:
     the aircraft page's months and operators."""
 
     aircraft = models.BigIntegerField(null=True)
     month = models.DateField()
-    kind = models.CharField(max_length=12)
-    status = models.CharField(max_length=12)
-    is_synthetic = models.BooleanField()
-    country = models.CharField(**COUNTRY)  # noqa: DJ001
     operator = models.BigIntegerField(null=True)
     flights = models.BigIntegerField(default=0)
 
@@ -230,17 +215,13 @@ class PairRollup(models.Model):
         return f"{self.departure}->{self.arrival} {self.kind}: {self.legs}"
 
 
-class AircraftLegRollup(models.Model):
+class AircraftLegRollup(FlightDimensions):
     """Legs per aircraft × the flight's month, kind, status, synthetic flag and country, with
     distance and block time: the aircraft page's totals. Whole metres and microseconds, so
     sums added and taken away by the triggers never drift."""
 
     aircraft = models.BigIntegerField(null=True)
     month = models.DateField()
-    kind = models.CharField(max_length=12)
-    status = models.CharField(max_length=12)
-    is_synthetic = models.BooleanField()
-    country = models.CharField(**COUNTRY)  # noqa: DJ001
     legs = models.BigIntegerField(default=0)
     metres = models.BigIntegerField(default=0)
     timed_legs = models.BigIntegerField(default=0)
