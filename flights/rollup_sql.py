@@ -24,14 +24,18 @@ TIMED = "(departure_time IS NOT NULL AND arrival_time IS NOT NULL)"
 METRES = "coalesce(round(distance_km * 1000)::bigint, 0)"
 
 FLIGHTS = [("flights", "sum(sign)")]
+# The keys every flight rollup shares (flights.models.rollups.FlightDimensions).
+DIMENSIONS = [
+    ("kind", "kind"),
+    ("status", "status"),
+    ("is_synthetic", "is_synthetic"),
+    ("country", "destination_country_id"),
+]
 FLIGHT_ROLLUPS = {
     "flights_rollup_day": (
         [
             ("date", "date"),
-            ("kind", "kind"),
-            ("status", "status"),
-            ("is_synthetic", "is_synthetic"),
-            ("country", "destination_country_id"),
+            *DIMENSIONS,
         ],
         [
             *FLIGHTS,
@@ -49,20 +53,14 @@ FLIGHT_ROLLUPS = {
     "flights_rollup_month_kind": None,  # the day rollup's keys by month (below)
     "flights_rollup_origin": (
         [
-            ("kind", "kind"),
-            ("status", "status"),
-            ("is_synthetic", "is_synthetic"),
-            ("country", "destination_country_id"),
+            *DIMENSIONS,
             ("origin", "origin_id"),
         ],
         FLIGHTS,
     ),
     "flights_rollup_operator_all": (
         [
-            ("kind", "kind"),
-            ("status", "status"),
-            ("is_synthetic", "is_synthetic"),
-            ("country", "destination_country_id"),
+            *DIMENSIONS,
             ("operator", "operator_id"),
         ],
         FLIGHTS,
@@ -70,10 +68,7 @@ FLIGHT_ROLLUPS = {
     "flights_rollup_month": (
         [
             ("month", MONTH.format("date")),
-            ("kind", "kind"),
-            ("status", "status"),
-            ("is_synthetic", "is_synthetic"),
-            ("country", "destination_country_id"),
+            *DIMENSIONS,
             ("origin", "origin_id"),
         ],
         FLIGHTS,
@@ -81,10 +76,7 @@ FLIGHT_ROLLUPS = {
     "flights_rollup_operator": (
         [
             ("month", MONTH.format("date")),
-            ("kind", "kind"),
-            ("status", "status"),
-            ("is_synthetic", "is_synthetic"),
-            ("country", "destination_country_id"),
+            *DIMENSIONS,
             ("operator", "operator_id"),
         ],
         FLIGHTS,
@@ -93,10 +85,7 @@ FLIGHT_ROLLUPS = {
         [
             ("aircraft", "aircraft_id"),
             ("month", MONTH.format("date")),
-            ("kind", "kind"),
-            ("status", "status"),
-            ("is_synthetic", "is_synthetic"),
-            ("country", "destination_country_id"),
+            *DIMENSIONS,
             ("operator", "operator_id"),
         ],
         FLIGHTS,
@@ -134,10 +123,7 @@ LEG_ROLLUPS = {
         [
             ("aircraft", "aircraft_id"),
             ("month", MONTH.format("f_date")),
-            ("kind", "kind"),
-            ("status", "status"),
-            ("is_synthetic", "is_synthetic"),
-            ("country", "destination_country_id"),
+            *DIMENSIONS,
         ],
         [
             *LEGS,
