@@ -979,7 +979,7 @@ class _CountRows:
             ]
             return
         head = self.rows.head + BinaryRows.int8(sid)
-        names, people, append = self.names, self.people, self.rows.parts.append
+        names, people, data = self.names, self.people, self.rows.data
         for name, n in people_by_name.items():
             fields = names.get(name)
             if fields is None:
@@ -989,7 +989,7 @@ class _CountRows:
             count = people.get(n)
             if count is None:
                 count = people[n] = BinaryRows.int4(n)
-            append(head + fields + count)
+            data += head + fields + count
         self.rows.count = self.count
         self.sids.append(sid)
 
