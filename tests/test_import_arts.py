@@ -167,6 +167,26 @@ def test_unknown_country_spellings_are_kept_and_reported(tmp_path):
     assert (count.country_id, count.people) == (None, 1)
 
 
+def test_a_new_country_in_a_stored_segment_is_added_to_that_segment(tmp_path):
+    import_path("arts", SAMPLE)
+    rows = sample_rows()
+    row = next(r for r in rows if r["StrikeFromList"].lower() not in ("true", "1", "y"))
+    segment = PassengerSegment.objects.get(
+        flight__external_ref=f"arts:{row['MissionID']}",
+        pickup__icao=row["PULOC"],
+        dropoff__icao=row["DropLoc"],
+    )
+    row["CountryOfCitizenship"] = "Ñandú  Øland"
+
+    run = import_path("arts", write(tmp_path, rows))
+
+    assert run.objects_written["citizenship_counts"]["created"] == 1
+    assert run.objects_written["flights"]["updated"] == 1
+    count = CitizenshipCount.objects.get(reported_name="ÑANDÚ ØLAND")
+    assert (count.segment_id, count.country_id, count.people) == (segment.pk, None, 1)
+    assert sum(c.people for c in segment.citizenships.all()) == segment.people - segment.struck
+
+
 def _text_columns():
     for model in apps.get_models():
         for field in model._meta.concrete_fields:

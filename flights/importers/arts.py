@@ -34,10 +34,13 @@ from flights.models import (
 
 from .base import AirportNames, CsvFile, Importer, clip
 from .bulk import (
+    BinaryRows,
     chunks,
+    copy_binary_rows,
     insert_records,
     insert_rows,
     insert_rows_returning_ids,
+    postgres,
     rows_matching,
     update_rows,
 )
@@ -914,17 +917,22 @@ class ArtsImporter(Importer):
                 ["id", "segment_id", "reported_name", "country_id", "people"],
             )
         }
+        old_segments = set(segment_id.values())
         segment_id.update(zip(new_keys, new_ids, strict=True))
         flight_by_segment = {pk: key[0] for key, pk in segment_id.items()}
-        new_c, update_c = [], []
+        new_c = _CountRows(codes)
+        update_c = []
         unchanged = 0
         for key, seg in wanted.items():
             sid = segment_id[key]
+            if sid not in old_segments:  # a new segment: all its counts are new
+                new_c.add_segment(sid, seg[5])
+                continue
             for name, n in seg[5].items():
                 code = codes.get(name)
                 old = old_counts.pop((sid, name), None)
                 if old is None:
-                    new_c.append((sid, name, code, n))
+                    new_c.add_segment(sid, {name: n})
                     changed_flights.add(key[0])
                 elif old[1] != code or old[2] != n:
                     update_c.append((old[0], code, n))
@@ -936,14 +944,65 @@ class ArtsImporter(Importer):
         changed_flights.update(flight_by_segment[sid] for sid, _ in old_counts)
         for part in chunks(stale_c, 2000):
             CitizenshipCount.objects.filter(id__in=part).delete()
-        insert_rows(
-            CitizenshipCount, ["segment_id", "reported_name", "country_id", "people"], new_c
-        )
+        new_c.insert(old_segments)
         update_rows(CitizenshipCount, ["country_id", "people"], update_c)
-        for name, n in (("created", new_c), ("updated", update_c), ("deleted", stale_c)):
+        for name, n in (("updated", update_c), ("deleted", stale_c)):
             counts["citizenship_counts"][name] += len(n)
+        counts["citizenship_counts"]["created"] += new_c.count
         counts["citizenship_counts"]["unchanged"] += unchanged
         return changed_flights
+
+
+class _CountRows:
+    """New citizenship counts, gathered for one COPY: on PostgreSQL as prebuilt binary rows
+    (bulk.BinaryRows: a segment id, a country's name and code, a count each encoded once),
+    elsewhere as tuples for insert_rows."""
+
+    COLUMNS = ["segment_id", "reported_name", "country_id", "people"]
+
+    def __init__(self, codes: dict[str, str]):
+        self.codes = codes
+        self.count = 0
+        self.binary = postgres()
+        self.rows = BinaryRows(len(self.COLUMNS)) if self.binary else None
+        self.tuples: list[tuple] = []
+        self.names: dict[str, bytes] = {}  # name → its name and code fields
+        self.people: dict[int, bytes] = {}
+        self.countries: set = set()
+        self.sids: list[int] = []
+
+    def add_segment(self, sid: int, people_by_name: dict[str, int]) -> None:
+        self.count += len(people_by_name)
+        if not self.binary:
+            self.tuples += [
+                (sid, name, self.codes.get(name), n) for name, n in people_by_name.items()
+            ]
+            return
+        head = self.rows.head + BinaryRows.int8(sid)
+        names, people, data = self.names, self.people, self.rows.data
+        for name, n in people_by_name.items():
+            fields = names.get(name)
+            if fields is None:
+                code = self.codes.get(name)
+                self.countries.add(code)
+                fields = names[name] = BinaryRows.text(name) + BinaryRows.text(code)
+            count = people.get(n)
+            if count is None:
+                count = people[n] = BinaryRows.int4(n)
+            data += head + fields + count
+        self.rows.count = self.count
+        self.sids.append(sid)
+
+    def insert(self, old_segments: set) -> None:
+        if not self.binary:
+            insert_rows(CitizenshipCount, self.COLUMNS, self.tuples)
+            return
+        copy_binary_rows(
+            CitizenshipCount,
+            self.COLUMNS,
+            self.rows,
+            {"segment_id": set(self.sids) & old_segments, "country_id": self.countries},
+        )
 
 
 class Distinct:

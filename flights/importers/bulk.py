@@ -18,6 +18,7 @@ and deletes always run with every check.
 from __future__ import annotations
 
 import operator
+import struct
 from collections.abc import Iterable, Sequence
 from contextlib import contextmanager
 
@@ -45,7 +46,7 @@ def column_of(model, name: str) -> str:
     return field_of(model, name).column
 
 
-def _postgres() -> bool:
+def postgres() -> bool:
     return connection.vendor == "postgresql"
 
 
@@ -55,9 +56,12 @@ def allocate_ids(model, count: int) -> list[int]:
         return []
     pk = model._meta.pk
     with connection.cursor() as cursor:
+        # The sequence is looked up once: pg_get_serial_sequence in the select list would run
+        # once per id (50 ms per 10,000 ids against 5 ms for nextval alone).
+        cursor.execute("SELECT pg_get_serial_sequence(%s, %s)", [model._meta.db_table, pk.column])
+        sequence = cursor.fetchone()[0]
         cursor.execute(
-            "SELECT nextval(pg_get_serial_sequence(%s, %s)) FROM generate_series(1, %s)",
-            [model._meta.db_table, pk.column, count],
+            "SELECT nextval(%s::regclass) FROM generate_series(1, %s)", [sequence, count]
         )
         return [row[0] for row in cursor.fetchall()]
 
@@ -98,7 +102,7 @@ def insert_rows_returning_ids(
         count = len(rows)
     if not count:
         return []
-    if not _postgres():
+    if not postgres():
         objs = [model(**dict(zip(columns, row, strict=True))) for row in rows]
         model.objects.bulk_create(objs, batch_size=2000)
         return [obj.pk for obj in objs]
@@ -116,7 +120,7 @@ def insert_rows(model, columns: list[str], rows: Iterable[tuple]) -> None:
     generator: it is consumed while COPY sends (see insert_records)."""
     if isinstance(rows, list) and not rows:
         return
-    if not _postgres():
+    if not postgres():
         model.objects.bulk_create(
             [model(**dict(zip(columns, row, strict=True))) for row in rows], batch_size=2000
         )
@@ -152,6 +156,70 @@ def insert_rows(model, columns: list[str], rows: Iterable[tuple]) -> None:
                 columns = list(zip(*picked, strict=True)) if len(keys) > 1 else [picked]
                 for (_, field), values in zip(keys, columns, strict=True):
                     check_references(cursor, model, field, set(values))
+
+
+class BinaryRows:
+    """Rows for one `COPY … (FORMAT BINARY)` built as bytes, for `copy_binary_rows`.
+
+    psycopg's write_row formats every value of every row; an import whose rows repeat a few
+    values (a segment id over its ten countries, a country's name and code, small counts) builds
+    each value's bytes once, and a row is three pieces appended to one buffer (no object per
+    row). `int8`, `int4` and `text` give a value's field bytes (length word and data; None is
+    NULL) to cache.
+    """
+
+    def __init__(self, field_count: int):
+        self.head = struct.pack("!h", field_count)
+        self.data = bytearray(BINARY_SIGNATURE)
+        self.count = 0
+
+    @staticmethod
+    def int8(value: int | None) -> bytes:
+        return BINARY_NULL if value is None else struct.pack("!iq", 8, value)
+
+    @staticmethod
+    def int4(value: int | None) -> bytes:
+        return BINARY_NULL if value is None else struct.pack("!ii", 4, value)
+
+    @staticmethod
+    def text(value: str | None) -> bytes:
+        if value is None:
+            return BINARY_NULL
+        data = value.encode()
+        return struct.pack("!i", len(data)) + data
+
+
+BINARY_SIGNATURE = b"PGCOPY\n\xff\r\n\0" + bytes(8)  # signature, flags, no header extension
+BINARY_NULL = struct.pack("!i", -1)
+BINARY_TRAILER = struct.pack("!h", -1)
+
+
+def copy_binary_rows(model, columns: list[str], rows: BinaryRows, unchecked: dict) -> None:
+    """COPY prebuilt `rows` of `columns` into `model`'s table (PostgreSQL only).
+
+    Foreign keys as in insert_rows, except that only the values in `unchecked` (column →
+    values) are looked up: the caller leaves out ones it created itself in this transaction,
+    which exist and which no other transaction can see, let alone delete.
+    """
+    if not rows.count:
+        return
+    qn = connection.ops.quote_name
+    fields = [field_of(model, c) for c in columns]
+    names = ", ".join(qn(f.column) for f in fields)
+    batch_checked = connection.in_atomic_block and may_check_keys_in_batch()
+    with connection.cursor() as cursor:
+        if batch_checked:
+            cursor.execute("SET LOCAL session_replication_role = replica")
+        with cursor.cursor.copy(
+            f"COPY {qn(model._meta.db_table)} ({names}) FROM STDIN (FORMAT BINARY)"
+        ) as copy:
+            rows.data += BINARY_TRAILER
+            copy.write(rows.data)
+        if batch_checked:
+            cursor.execute("SET LOCAL session_replication_role = DEFAULT")
+            for field in fields:
+                if field.is_relation and field.db_constraint:
+                    check_references(cursor, model, field, set(unchecked[field.attname]))
 
 
 def check_references(cursor, model, field, wanted: set) -> None:
@@ -235,7 +303,7 @@ def update_rows(model, columns: list[str], rows: list[tuple]) -> None:
     if not rows:
         return
     fields = [field_of(model, c) for c in columns]
-    if not _postgres():
+    if not postgres():
         objs = []
         for row in rows:
             obj = model(pk=row[0])
@@ -269,7 +337,7 @@ def rows_matching(model, column: str, values: list, fields: list[str]) -> list[t
     PostgreSQL (Django's IN lists cost seconds to build for 100,000 values)."""
     if not values:
         return []
-    if not _postgres():
+    if not postgres():
         found: list[tuple] = []
         for part in chunks(values, 500):
             found += model.objects.filter(**{f"{column}__in": part}).values_list(*fields)
