@@ -84,6 +84,9 @@ def _bump_database_version() -> None:
     )
 
 
+_MISSING = object()
+
+
 def cached(name: str, params: Any, compute: Callable[[], Any], timeout: int | None = None) -> Any:
     """Return `compute()` cached under name+params+data version; compute on any cache error."""
     version = data_version()
@@ -93,11 +96,12 @@ def cached(name: str, params: Any, compute: Callable[[], Any], timeout: int | No
     # Per language: charts and labels are cached in the words of the page that built them.
     key = f"flights:{name}:{version}:{get_language() or ''}:{digest}"
     try:
-        value = cache.get(key)
+        # A sentinel, not None: an answer of None (no real flight yet) is cached like any other.
+        value = cache.get(key, _MISSING)
     except Exception:  # noqa: BLE001
         log.warning("cache unavailable while reading %s", name, exc_info=True)
         return compute()
-    if value is None:
+    if value is _MISSING:
         value = compute()
         try:
             cache.set(key, value, timeout=timeout)

@@ -15,13 +15,12 @@ def _data_updated():
     from flights.cache import cached
     from flights.models import Flight
 
-    # In a tuple: with no real flight the answer is None, which the cache cannot tell from a
-    # miss, so every page would ask again. The partial index flight_real_updated answers it.
+    # None (no real flight) is cached too; the partial index flight_real_updated answers it.
     return cached(
         "data_updated",
         None,
-        lambda: (Flight.objects.filter(is_synthetic=False).aggregate(at=Max("updated_at"))["at"],),
-    )[0]
+        lambda: Flight.objects.filter(is_synthetic=False).aggregate(at=Max("updated_at"))["at"],
+    )
 
 
 def trust(request) -> dict:

@@ -89,7 +89,6 @@ SELECT id FROM o WHERE id IS NOT NULL
 
 
 def _origin_ids():
-
     using = router.db_for_read(Flight)
     if connections[using].vendor != "postgresql":
         return Flight.objects.order_by().values("origin_id").distinct()

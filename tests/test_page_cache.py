@@ -202,3 +202,18 @@ def test_the_flight_pages_are_served_whole_from_the_cache(
         first = client.get(url)
         with django_assert_num_queries(0):
             assert client.get(url).content == first.content
+
+
+def test_an_answer_of_none_is_cached_like_any_other(db):
+    """No real flight yet: the footer's "data last updated" is None, and must not be asked of
+    the database again on every page."""
+    from flights.cache import cached
+
+    calls = []
+
+    def compute():
+        calls.append(1)
+
+    assert cached("answer-none-test", None, compute) is None
+    assert cached("answer-none-test", None, compute) is None
+    assert len(calls) == 1
