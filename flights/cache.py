@@ -9,11 +9,13 @@ serving the page (or the error) it computed before. A Redis outage degrades to r
 never to an error page.
 """
 
+import contextlib
+import contextvars
 import functools
 import hashlib
 import logging
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from typing import Any
 
 from django.core.cache import cache, caches
@@ -26,6 +28,21 @@ from django.utils.translation import get_language
 
 log = logging.getLogger(__name__)
 VERSION_KEY = "flights:data-version"
+# The data version as one request first read it (DataVersionMiddleware): a cold page asks for
+# it once per cached part, and each ask is a round trip to Redis or the database.
+_request_version: contextvars.ContextVar[dict | None] = contextvars.ContextVar(
+    "flights_data_version", default=None
+)
+
+
+@contextlib.contextmanager
+def one_version_per_request() -> Iterator[None]:
+    """Within this block data_version() is read once and then remembered, until a bump."""
+    token = _request_version.set({})
+    try:
+        yield
+    finally:
+        _request_version.reset(token)
 
 
 def _process_local() -> bool:
@@ -33,6 +50,16 @@ def _process_local() -> bool:
 
 
 def data_version() -> str:
+    memo = _request_version.get()
+    if memo is not None and "value" in memo:
+        return memo["value"]
+    version = _read_data_version()
+    if memo is not None:
+        memo["value"] = version
+    return version
+
+
+def _read_data_version() -> str:
     if _process_local():
         return _database_version()
     try:
@@ -48,6 +75,9 @@ def data_version() -> str:
 
 
 def bump_data_version() -> None:
+    memo = _request_version.get()
+    if memo is not None:
+        memo.clear()  # what this request renders after its own write shows that write
     if _process_local():
         _bump_database_version()
         return

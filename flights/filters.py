@@ -28,6 +28,7 @@ from django.utils.translation import gettext_lazy
 from flights import dates
 from flights.cache import cached
 from flights.choices import FlightKind, ReviewStatus, SourceKind
+from flights.form_renderer import FastWidgets
 from flights.models import Airport, Country, Flight, FlightSource, Leg, Operator
 
 
@@ -197,6 +198,9 @@ class FlightFilterForm(forms.Form):
         "source",
         "synthetic",
     )
+
+    # Its widgets are written in Python (flights.form_renderer): the form is on every page.
+    default_renderer = FastWidgets()
 
     def __new__(cls, *args, **kwargs):
         if cls is FlightFilterForm:

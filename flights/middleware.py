@@ -133,6 +133,19 @@ class DatabaseUnavailableMiddleware:
         return response
 
 
+class DataVersionMiddleware:
+    """Read the data version once per request (flights.cache.one_version_per_request)."""
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]):
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        from flights.cache import one_version_per_request
+
+        with one_version_per_request():
+            return self.get_response(request)
+
+
 class AnonymousPageCacheMiddleware:
     """Serve anonymous GETs of public pages from the cache, keyed on the data version.
 

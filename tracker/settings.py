@@ -144,6 +144,7 @@ MIDDLEWARE = [
     "flights.middleware.SecurityHeadersMiddleware",
     "flights.middleware.RequestLimitsMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
+    "flights.middleware.DataVersionMiddleware",
     "flights.middleware.AnonymousPageCacheMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
@@ -211,7 +212,7 @@ PAGE_CACHE_SECONDS = env_int("PAGE_CACHE_SECONDS", 0, minimum=0)
 if REDIS_URL:
     CACHES = {
         "default": {
-            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            "BACKEND": "flights.redis_cache.RedisCache",
             "LOCATION": REDIS_URL,
             "TIMEOUT": CACHE_TIMEOUT,
             "KEY_PREFIX": env_str("CACHE_KEY_PREFIX", "tracker"),

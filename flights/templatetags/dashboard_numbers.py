@@ -48,3 +48,13 @@ def public_part(note: str) -> str:
             break
         public.append(line)
     return "\n".join(public).strip()
+
+
+@register.filter
+def flight_rows(flights, columns: str = "short"):
+    """The <tr> rows of a flight table (flights.flight_table): "short" or "list" columns."""
+    from flights import flight_table
+
+    return flight_table.rows(
+        flights, flight_table.LIST if columns == "list" else flight_table.SHORT
+    )

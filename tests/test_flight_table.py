@@ -1,0 +1,57 @@
+"""The flight tables' rows, written in Python (flights.flight_table)."""
+
+import pytest
+from django.urls import reverse
+from django.utils import translation
+
+from flights import flight_table
+from flights.models import AircraftType, Country, Flight
+from tests.factories import make_aircraft, make_flight
+
+pytestmark = pytest.mark.django_db
+
+
+def rows(columns=flight_table.LIST) -> str:
+    return flight_table.rows(Flight.objects.with_route().order_by("id"), columns)
+
+
+def test_a_row_links_the_flight_its_aircraft_and_its_destination(reference_data):
+    aircraft = make_aircraft("N802TJ")
+    flight = make_flight(aircraft=aircraft, pax_count=61, pax_basis="reported")
+    html = rows()
+    assert f'<td><a href="{flight.get_absolute_url()}">2025-05-06</a></td>' in html
+    assert f'<a href="{reverse("flights:aircraft_detail", args=["N802TJ"])}">N802TJ</a>' in html
+    assert f'<a href="{reverse("flights:country_detail", args=["GT"])}">Guatemala</a>' in html
+    assert "<td>Removal</td>" in html and "<td>Reported</td>" in html
+    assert f'<td class="num">{flight.people_on_board()}</td>' in html
+    assert f'<td class="num">{int(flight.distance_km + 0.5)} km</td>' in html
+
+
+def test_values_are_escaped_and_unknowns_say_so(reference_data):
+    flight = make_flight(is_synthetic=True)
+    Flight.objects.filter(pk=flight.pk).update(route="<script>x</script>", distance_km=None)
+    html = rows()
+    assert "<script>" not in html and "&lt;script&gt;x&lt;/script&gt;" in html
+    assert 'class="badge synthetic"' in html
+    assert "<td>unknown</td>" in html and '<td class="num">—</td>' in html
+
+
+def test_a_type_without_a_registration_is_named(reference_data):
+    make_flight(aircraft_type=AircraftType.objects.get(designator="B738"))
+    assert "Boeing" in rows(flight_table.SHORT)
+    assert "(registration unknown)" in rows(flight_table.SHORT)
+
+
+def test_a_flight_without_destination_country_shows_a_dash(reference_data):
+    flight = make_flight()
+    Flight.objects.filter(pk=flight.pk).update(destination_country=None)
+    assert "<td>—</td>" in rows()
+    assert Country.objects.filter(code="GT").exists()
+
+
+def test_labels_are_in_the_page_language(reference_data):
+    make_flight()
+    with translation.override("es"):
+        html = rows()
+    assert "<td>Removal</td>" not in html
+    assert "<td>Deportación</td>" in html
