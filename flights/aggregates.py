@@ -411,7 +411,16 @@ def route_map(form: FlightFilterForm) -> dict:
             if p["kind"] in REMOVAL_KINDS and airports[p["to"]]["country_id"] != "US"
         }
 
+        described: dict[int, dict] = {}
+
         def describe(airport_id: int) -> dict:
+            # Once per airport, not per route end (the same dict serves every route).
+            found = described.get(airport_id)
+            if found is None:
+                found = described[airport_id] = _describe(airport_id)
+            return found
+
+        def _describe(airport_id: int) -> dict:
             a = airports[airport_id]
             return {
                 "icao": a["icao"],
@@ -644,5 +653,5 @@ def country_activity(country: Country, form: FlightFilterForm) -> dict:
 def flights_of(qs, name: str, key, limit: int = 20) -> list:
     """A short, cached list of recent flights for a subject page (one query when computed)."""
     return cached(
-        f"recent:{name}", key, lambda: list(qs.with_route().order_by("-date", "-id")[:limit])
+        f"recent:{name}", key, lambda: list(qs.for_table().order_by("-date", "-id")[:limit])
     )

@@ -430,6 +430,9 @@ def route_map(routes: Iterable[Mapping], airports: Iterable[Mapping]) -> go.Figu
     fig = go.Figure(_route_traces(routes))
     if routes:
         mids = [_arc(r["from"], r["to"], steps=16) for r in routes]
+        # Words looked up once, not per route: a map has thousands.
+        legs = gettext("legs")
+        kinds = {kind: str(label).lower() for kind, label in KIND_LABELS.items()}
         fig.add_trace(
             go.Scattergeo(
                 lat=[lats[len(lats) // 2] for lats, _ in mids],
@@ -438,8 +441,8 @@ def route_map(routes: Iterable[Mapping], airports: Iterable[Mapping]) -> go.Figu
                 marker={"size": 10, "color": "rgba(0,0,0,0)"},
                 text=[
                     safe(
-                        f"{r['from']['code']} → {r['to']['code']}: {r['n']:,} {gettext('legs')} "
-                        f"({KIND_LABELS.get(r['kind'], r['kind']).lower()})"
+                        f"{r['from']['code']} → {r['to']['code']}: {r['n']:,} {legs} "
+                        f"({kinds.get(r['kind'], r['kind'])})"
                     )
                     for r in routes
                 ],

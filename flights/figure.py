@@ -32,8 +32,9 @@ def _convert(value):
         _merge(node, value, split=False)
         return node
     if isinstance(value, list | tuple):
-        if not any(isinstance(v, dict | list | tuple) for v in value):
-            return tuple(value)  # a data array (a map's coordinates: thousands of numbers)
+        # The types present, gathered in C: a map's arrays hold tens of thousands of numbers.
+        if not any(issubclass(kind, dict | list | tuple) for kind in set(map(type, value))):
+            return tuple(value)  # a data array
         return tuple(_convert(v) for v in value)
     return value
 

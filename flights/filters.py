@@ -13,12 +13,12 @@ under a filter the reader typed.
 
 import dataclasses
 import datetime as dt
+import html
 
 import django_filters
 from django import forms
 from django.db import connections, router
 from django.shortcuts import redirect, render
-from django.utils.html import escape
 from django.utils.http import urlencode
 from django.utils.safestring import SafeString, mark_safe
 from django.utils.text import slugify
@@ -209,6 +209,11 @@ class FlightFilterForm(forms.Form):
         return super().__new__(cls)
 
     def __init__(self, *args, **kwargs):
+        if getattr(self, "_initialised", False):
+            # FlightFilterForm(data) returned a form __new__ built already, which Python
+            # initialises a second time: copying every field again for nothing.
+            return
+        self._initialised = True
         super().__init__(*args, **kwargs)
         self.fields["operator"].choices = [("", _("Any operator")), *operator_slug_choices()]
 
@@ -328,8 +333,13 @@ class FlightFilterForm(forms.Form):
 
 
 def _options(pairs: list[tuple[str, str]]) -> SafeString:
+    # The standard library's escape (what django's calls) without the lazy-text wrapper around
+    # it: hundreds of airports per page.
     return mark_safe(  # noqa: S308 - every value is escaped
-        "".join(f'<option value="{escape(code)}">{escape(name)}</option>' for code, name in pairs)
+        "".join(
+            f'<option value="{html.escape(code)}">{html.escape(name)}</option>'
+            for code, name in pairs
+        )
     )
 
 

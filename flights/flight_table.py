@@ -4,13 +4,14 @@ aircraft, a country), written in Python rather than in a template loop.
 Fifty rows of links, labels and translated words were the largest part of a cold list page:
 about 15 ms of template engine against one `count(*)` budget (docs/benchmarks.md, "Analyst
 pages"); a join of escaped strings takes about 1 ms. The markup is what the templates wrote,
-and every value from the database goes through `escape`.
+and every value from the database goes through `escape` (the standard library's, which
+Django's wraps for lazy text; these are plain strings).
 """
 
 from collections.abc import Iterable
+from html import escape
 
 from django.urls import reverse
-from django.utils.html import escape
 from django.utils.safestring import SafeString, mark_safe
 from django.utils.translation import gettext
 
@@ -101,7 +102,7 @@ def _cell(flight: Flight, column: str, words: _Words) -> str:
 
 
 def rows(flights: Iterable[Flight], columns: tuple[str, ...] = SHORT) -> SafeString:
-    """<tr> rows of `flights` (loaded with Flight.objects.with_route()) in `columns`."""
+    """<tr> rows of `flights` (loaded with Flight.objects.for_table()) in `columns`."""
     words = _Words()
     return mark_safe(  # noqa: S308 - every value above is escaped
         "".join(

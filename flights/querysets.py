@@ -90,6 +90,13 @@ class FlightQuerySet(models.QuerySet):
             "destination",
         )
 
+    def for_table(self):
+        """What a flight table row shows (flights.flight_table): the aircraft, its type and the
+        destination country come in three small queries by id, not as joins. Joined to the
+        eight tables of with_route(), a 20-row page cost PostgreSQL 15-47 ms of planning for
+        3 ms of execution at 1,000,000 flights (docs/benchmarks.md, "Analyst pages")."""
+        return self.prefetch_related("aircraft", "aircraft_type", "destination_country")
+
     def with_legs(self):
         from flights.models import Leg
 

@@ -12,7 +12,7 @@ pytestmark = pytest.mark.django_db
 
 
 def rows(columns=flight_table.LIST) -> str:
-    return flight_table.rows(Flight.objects.with_route().order_by("id"), columns)
+    return flight_table.rows(Flight.objects.for_table().order_by("id"), columns)
 
 
 def test_a_row_links_the_flight_its_aircraft_and_its_destination(reference_data):

@@ -187,9 +187,19 @@ class LegRollup(models.Model):
     class Meta:
         db_table = "flights_rollup_leg"
         constraints = _key("rollup_leg_key", LEG_KEYS)
+        # Covering: an airport page sums a busy airport's 16,000 rows (at 1,000,000 flights)
+        # from the index alone, whatever filters the rollup applies (flights.rollups.FILTERS).
         indexes = [
-            models.Index(fields=["departure", "leg_month"], name="rollup_leg_departure"),
-            models.Index(fields=["arrival", "leg_month"], name="rollup_leg_arrival"),
+            models.Index(
+                fields=["departure", "leg_month", "arrival"],
+                include=["legs", "is_synthetic", "kind", "country"],
+                name="rollup_leg_departure_cover",
+            ),
+            models.Index(
+                fields=["arrival", "leg_month"],
+                include=["legs", "is_synthetic", "kind", "country"],
+                name="rollup_leg_arrival_cover",
+            ),
         ]
 
     def __str__(self) -> str:

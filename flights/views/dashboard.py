@@ -277,7 +277,7 @@ def route_map(request):
 
 
 def _rows_in_order(ids: list[int]) -> list[Flight]:
-    by_id = Flight.objects.with_route().in_bulk(ids)
+    by_id = Flight.objects.for_table().in_bulk(ids)
     return [by_id[pk] for pk in ids if pk in by_id]
 
 
