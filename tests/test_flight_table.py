@@ -55,3 +55,28 @@ def test_labels_are_in_the_page_language(reference_data):
         html = rows()
     assert "<td>Removal</td>" not in html
     assert "<td>Deportación</td>" in html
+
+
+@pytest.mark.parametrize("language", ["en", "es"])
+def test_numbers_are_grouped_as_intcomma_groups_them(language):
+    from django.contrib.humanize.templatetags.humanize import intcomma
+
+    from flights.templatetags.dashboard_numbers import grouped
+
+    with translation.override(language):
+        number = grouped()
+        for n in (0, 7, 999, 1000, 12345, 1234567, -4500):
+            assert number(n) == intcomma(n), n
+
+
+def test_series_rows_write_a_cell_per_kind_and_a_total():
+    import datetime as dt
+
+    from flights.templatetags.dashboard_numbers import series_rows
+
+    table = [{"bucket": dt.date(2024, 3, 1), "counts": [1200, 3], "total": 1203}]
+    assert series_rows(table, "month") == (
+        '<tr><td>2024-03</td><td class="num">1,200</td><td class="num">3</td>'
+        '<td class="num">1,203</td></tr>'
+    )
+    assert series_rows(table, "week").startswith("<tr><td>2024-03-01</td>")
