@@ -366,8 +366,12 @@ def _view_buttons() -> list[dict]:
 def _arc_steps(a: Mapping, b: Mapping) -> int:
     """Points enough for the curve to show: a 1,000 km hop is straight at map scale, an ocean
     crossing needs 16. Most routes are short, so this is most of the map page's size."""
-    km = great_circle_km(a["lat"], a["lon"], b["lat"], b["lon"])
-    return min(16, max(4, int(km // 400)))
+    return _steps_between(a["lat"], a["lon"], b["lat"], b["lon"])
+
+
+@functools.lru_cache(maxsize=20_000)
+def _steps_between(lat1: float, lon1: float, lat2: float, lon2: float) -> int:
+    return min(16, max(4, int(great_circle_km(lat1, lon1, lat2, lon2) // 400)))
 
 
 def _route_weight(n: int, top: int) -> int:
@@ -381,14 +385,18 @@ def _route_traces(routes: list[Mapping]) -> list[go.Scattergeo]:
     top = max((r["n"] for r in routes), default=1)
     groups: dict[tuple[str, int], dict[str, list]] = {}
     for route in routes:
-        lats, lons = _arc(route["from"], route["to"], steps=_arc_steps(route["from"], route["to"]))
+        a, b = route["from"], route["to"]
+        lats, lons = _arc_between(a["lat"], a["lon"], b["lat"], b["lon"], _arc_steps(a, b))
         group = groups.setdefault(
             (route["kind"], _route_weight(route["n"], top)), {"lat": [], "lon": [], "size": []}
         )
-        arrow = (len(lats) * 3) // 4
-        group["lat"].extend([*lats, None])
-        group["lon"].extend([*lons, None])
-        group["size"].extend([9 if i == arrow else 0 for i in range(len(lats))] + [0])
+        sizes = [0] * (len(lats) + 1)  # a marker per point, and the gap (None) after the arc
+        sizes[(len(lats) * 3) // 4] = 9
+        group["lat"].extend(lats)
+        group["lat"].append(None)
+        group["lon"].extend(lons)
+        group["lon"].append(None)
+        group["size"].extend(sizes)
     traces = []
     shown: set[str] = set()
     for kind in KIND_COLOURS:
@@ -429,7 +437,10 @@ def route_map(routes: Iterable[Mapping], airports: Iterable[Mapping]) -> go.Figu
     routes, airports = list(routes), list(airports)
     fig = go.Figure(_route_traces(routes))
     if routes:
-        mids = [_arc(r["from"], r["to"], steps=16) for r in routes]
+        mids = [
+            _arc_between(r["from"]["lat"], r["from"]["lon"], r["to"]["lat"], r["to"]["lon"], 16)
+            for r in routes
+        ]
         # Words looked up once, not per route: a map has thousands.
         legs = gettext("legs")
         kinds = {kind: str(label).lower() for kind, label in KIND_LABELS.items()}
