@@ -217,3 +217,42 @@ def test_an_answer_of_none_is_cached_like_any_other(db):
     assert cached("answer-none-test", None, compute) is None
     assert cached("answer-none-test", None, compute) is None
     assert len(calls) == 1
+
+
+def test_a_cold_page_reads_the_data_version_once(client, reference_data, monkeypatch):
+    """Every cached part of a page is keyed on the data version; it is read once per request,
+    not once per part (a round trip each)."""
+    from django.core.cache import cache
+
+    from flights import cache as flights_cache
+
+    reads = []
+    read = flights_cache._read_data_version
+    monkeypatch.setattr(flights_cache, "_read_data_version", lambda: reads.append(1) or read())
+    make_flight(route=("KAEX", "MGGT"))
+    cache.clear()
+    assert client.get(reverse("flights:dashboard")).status_code == 200
+    assert len(reads) == 1
+
+
+def test_what_a_request_renders_after_its_own_write_sees_the_new_version(db):
+    from flights.cache import data_version, one_version_per_request
+
+    with one_version_per_request():
+        before = data_version()
+        assert data_version() == before
+        bump_data_version()
+        assert data_version() != before
+
+
+def test_the_redis_cache_shares_one_client_per_pool(settings):
+    from django.core.cache import caches
+
+    from flights.redis_cache import RedisCache
+
+    cache = caches["default"]
+    if not isinstance(cache, RedisCache):
+        pytest.skip("the suite runs on Redis (make test); this run has no REDIS_URL")
+    assert cache._cache.get_client() is cache._cache.get_client(write=True)
+    cache.set("one-client-test", {"a": 1})
+    assert cache.get("one-client-test") == {"a": 1}
