@@ -100,8 +100,13 @@ def measure(client, url: str, runs: int, cold: bool) -> dict:
             cache.clear()
         # Queries counted by a wrapper, not CaptureQueriesContext: that turns on Django's debug
         # cursor, which formats every statement, work a production server never does.
-        counted = []
-        with connection.execute_wrapper(lambda execute, *args: counted.append(1) or execute(*args)):
+        counted: list[int] = []
+
+        def count(execute, *args, counted=counted):
+            counted.append(1)
+            return execute(*args)
+
+        with connection.execute_wrapper(count):
             began = time.perf_counter()
             response = client.get(url)
             times.append((time.perf_counter() - began) * 1000)
