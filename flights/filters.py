@@ -30,6 +30,7 @@ from flights.cache import cached
 from flights.choices import FlightKind, ReviewStatus, SourceKind
 from flights.form_renderer import FastWidgets
 from flights.models import Airport, Country, Flight, FlightSource, Leg, Operator
+from flights.models.reference import short_code
 
 
 class Synthetic:
@@ -68,8 +69,11 @@ def origin_airports() -> list[tuple[str, str]]:
 
     def compute():
         ids = _origin_ids()
+        # Columns, not Airport instances: hundreds of rows on every cold page with the form.
+        rows = Airport.objects.filter(pk__in=ids).order_by("icao")[:2000]
         return [
-            (a.code, a.name) for a in Airport.objects.filter(pk__in=ids).order_by("icao")[:2000]
+            (short_code(icao, iata, lid), name)
+            for icao, iata, lid, name in rows.values_list("icao", "iata", "lid", "name")
         ]
 
     return cached("origin_airports", None, compute)
