@@ -28,8 +28,10 @@ from django.utils.translation import get_language
 
 log = logging.getLogger(__name__)
 VERSION_KEY = "flights:data-version"
-# The data version as one request first read it (DataVersionMiddleware): a cold page asks for
-# it once per cached part, and each ask is a round trip to Redis or the database.
+# One request's view of the cache (DataVersionMiddleware): the data version as first read
+# ("value"; a cold page asks for it once per cached part, each ask a round trip), the answers
+# cached() gave ("seen": the operator and country lists are asked for several times per page),
+# and the answers computed here, written in one round trip when the request ends ("pending").
 _request_version: contextvars.ContextVar[dict | None] = contextvars.ContextVar(
     "flights_data_version", default=None
 )
@@ -37,12 +39,23 @@ _request_version: contextvars.ContextVar[dict | None] = contextvars.ContextVar(
 
 @contextlib.contextmanager
 def one_version_per_request() -> Iterator[None]:
-    """Within this block data_version() is read once and then remembered, until a bump."""
-    token = _request_version.set({})
+    """Within this block data_version() is read once and remembered until a bump, cached()
+    answers a repeated question from memory, and what it computed is stored at the end."""
+    memo: dict = {}
+    token = _request_version.set(memo)
     try:
         yield
     finally:
         _request_version.reset(token)
+        _store(memo.get("pending", {}))
+
+
+def _store(pending: dict[int | None, dict[str, Any]]) -> None:
+    for timeout, values in pending.items():
+        try:
+            cache.set_many(values, timeout=timeout)
+        except Exception:  # noqa: BLE001 - the cache is an optimisation
+            log.warning("cache unavailable while writing %s values", len(values), exc_info=True)
 
 
 def _process_local() -> bool:
@@ -77,7 +90,9 @@ def _read_data_version() -> str:
 def bump_data_version() -> None:
     memo = _request_version.get()
     if memo is not None:
-        memo.clear()  # what this request renders after its own write shows that write
+        # What this request renders after its own write shows that write (the keys of the
+        # answers it has seen and computed carry the old version: still right for it).
+        memo.pop("value", None)
     if _process_local():
         _bump_database_version()
         return
@@ -125,6 +140,10 @@ def cached(name: str, params: Any, compute: Callable[[], Any], timeout: int | No
     digest = hashlib.sha1(repr(params).encode(), usedforsecurity=False).hexdigest()
     # Per language: charts and labels are cached in the words of the page that built them.
     key = f"flights:{name}:{version}:{get_language() or ''}:{digest}"
+    memo = _request_version.get()
+    seen = memo.setdefault("seen", {}) if memo is not None else {}
+    if key in seen:
+        return seen[key]
     try:
         # A sentinel, not None: an answer of None (no real flight yet) is cached like any other.
         value = cache.get(key, _MISSING)
@@ -133,10 +152,14 @@ def cached(name: str, params: Any, compute: Callable[[], Any], timeout: int | No
         return compute()
     if value is _MISSING:
         value = compute()
-        try:
-            cache.set(key, value, timeout=timeout)
-        except Exception:  # noqa: BLE001
-            log.warning("cache unavailable while writing %s", name, exc_info=True)
+        if memo is not None:
+            memo.setdefault("pending", {}).setdefault(timeout, {})[key] = value
+        else:
+            try:
+                cache.set(key, value, timeout=timeout)
+            except Exception:  # noqa: BLE001
+                log.warning("cache unavailable while writing %s", name, exc_info=True)
+    seen[key] = value
     return value
 
 

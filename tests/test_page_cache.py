@@ -256,3 +256,24 @@ def test_the_redis_cache_shares_one_client_per_pool(settings):
     assert cache._cache.get_client() is cache._cache.get_client(write=True)
     cache.set("one-client-test", {"a": 1})
     assert cache.get("one-client-test") == {"a": 1}
+
+
+def test_within_a_request_a_repeated_question_is_answered_from_memory(db, monkeypatch):
+    from django.core.cache import caches
+
+    from flights.cache import cached, one_version_per_request
+
+    backend = caches["default"]
+    reads, computed = [], []
+    get = backend.get
+    monkeypatch.setattr(backend, "get", lambda *a, **k: reads.append(a[0]) or get(*a, **k))
+    with one_version_per_request():
+        for _ in range(3):
+            assert cached("memo-test", 1, lambda: computed.append(1) or "answer") == "answer"
+        assert cached("memo-test", 2, lambda: "other") == "other"
+    assert computed == [1]
+    assert len([key for key in reads if "memo-test" in key]) == 2  # one per question
+    # Stored when the request ended, for the next one.
+    with one_version_per_request():
+        assert cached("memo-test", 1, lambda: computed.append(1) or "again") == "answer"
+    assert computed == [1]
