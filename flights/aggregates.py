@@ -346,7 +346,6 @@ def _pairs(legs, values: FilterValues) -> list[dict]:
     """Legs per directed airport pair, with the kind most of them flew as (ties: first in
     FlightKind order), largest first: every route, however rare (docs/dashboard.md)."""
     order = {kind: i for i, kind in enumerate(FlightKind.values)}
-    pairs: dict[tuple[int, int], dict] = {}
     rolled = rollups.pair_counts(values, legs.db)
     if rolled is None:
         rolled = _rows(
@@ -354,13 +353,23 @@ def _pairs(legs, values: FilterValues) -> list[dict]:
             .annotate(n=Count("*"))
             .order_by()
         )
+    # One pass over the (departure, arrival, kind) groups, thousands on a map, keeping per pair
+    # its total and its main kind so far as a sort key (most legs, then the kind's order).
+    pairs: dict[tuple[int, int], list] = {}
     for dep, arr, kind, n in rolled:
-        pair = pairs.setdefault((dep, arr), {"from": dep, "to": arr, "n": 0, "kinds": {}})
-        pair["n"] += n
-        pair["kinds"][kind] = pair["kinds"].get(kind, 0) + n
-    for pair in pairs.values():
-        pair["kind"] = min(pair["kinds"], key=lambda k: (-pair["kinds"][k], order.get(k, 99)))
-    return sorted(pairs.values(), key=lambda p: (-p["n"], p["from"], p["to"]))
+        rank = (-n, order.get(kind, 99))
+        pair = pairs.get((dep, arr))
+        if pair is None:
+            pairs[dep, arr] = [n, rank, kind]
+            continue
+        pair[0] += n
+        if rank < pair[1]:
+            pair[1], pair[2] = rank, kind
+    found = [
+        {"from": dep, "to": arr, "n": n, "kind": kind}
+        for (dep, arr), (n, _rank, kind) in pairs.items()
+    ]
+    return sorted(found, key=lambda p: (-p["n"], p["from"], p["to"]))
 
 
 def _removal_countries(form: FlightFilterForm) -> list[dict]:

@@ -18,7 +18,7 @@ import datetime as dt
 
 from django.core.exceptions import EmptyResultSet
 from django.db import connections, transaction
-from django.db.models import BigIntegerField, Count, F, Func, Q, Sum
+from django.db.models import BigIntegerField, Count, F, Func, IntegerField, Q, Sum
 from django.db.models.functions import Cast, Coalesce, TruncMonth
 
 from flights.choices import FlightKind
@@ -147,8 +147,10 @@ def _matching(model, values: FilterValues, using: str | None):
 def _sums(qs, by: tuple[str, ...], measure: str) -> list[tuple]:
     """(*by, sum of measure) rows, fetched by a plain cursor: a map reads thousands of groups,
     and the ORM's per-row converters cost more than the query (docs/benchmarks.md, "Analyst
-    pages"). The sum is cast to bigint in SQL, so it comes back an int, as the ORM gives it."""
-    grouped = qs.values_list(*by).annotate(n=Cast(Sum(measure), BigIntegerField())).order_by()
+    pages"). The counts are summed as integers (no rollup row holds two billion flights):
+    PostgreSQL sums those in a bigint, a third faster than its numeric sum of bigints, and it
+    comes back an int, as the ORM gives it."""
+    grouped = qs.values_list(*by).annotate(n=Sum(Cast(measure, IntegerField()))).order_by()
     sql, params = grouped.query.sql_with_params()
     with connections[qs.db].cursor() as cursor:
         cursor.execute(sql, params)
