@@ -239,7 +239,12 @@ def _map_urls(data: dict) -> tuple[list[dict], list[dict], list[dict]]:
     country_url = reverse("flights:country_detail", args=["XX"])
     airports = [{**a, "url": airport_url(a["icao"])} for a in data["airports"]]
     routes = [
-        {**r, "url": airport_url(r["from"]["icao"]), "kind_label": charts.KIND_LABELS[r["kind"]]}
+        {
+            **r,
+            "url": airport_url(r["from"]["icao"]),
+            "to_url": airport_url(r["to"]["icao"]),
+            "kind_label": charts.KIND_LABELS[r["kind"]],
+        }
         for r in data["routes"]
     ]
     countries = [{**c, "url": country_url.replace("XX", c["code"])} for c in data["countries"]]
