@@ -395,68 +395,61 @@ def _removal_countries(form: FlightFilterForm) -> list[dict]:
     return [{"code": c, "alpha3": alpha3[c], "name": names.get(c, c), "n": n} for c, n in counts]
 
 
+def _map_airports(pairs: list[dict]) -> tuple[dict[int, dict], list[int]]:
+    """Each airport of the routes described once (the same dict serves every route that
+    touches it), and the airport ids busiest first. Labelled on the map: the busiest hubs,
+    and every airport outside the US that a removal route lands at."""
+    movements: dict[int, int] = defaultdict(int)
+    for pair in pairs:
+        movements[pair["from"]] += pair["n"]
+        movements[pair["to"]] += pair["n"]
+    rows = Airport.objects.filter(id__in=list(movements)).values(
+        "id", "icao", "iata", "lid", "name", "country_id", "latitude", "longitude"
+    )
+    airports = {a["id"]: a for a in rows}
+    busiest = [a for a, _ in sorted(movements.items(), key=lambda kv: (-kv[1], kv[0]))]
+    labelled = set(busiest[:HUBS]) | {
+        p["to"]
+        for p in pairs
+        if p["kind"] in REMOVAL_KINDS and airports[p["to"]]["country_id"] != "US"
+    }
+    described = {
+        pk: {
+            "icao": a["icao"],
+            "code": airport_label(a["icao"], a["iata"], a["lid"]),
+            "name": a["name"],
+            "country": a["country_id"],
+            "lat": round(a["latitude"], 3),
+            "lon": round(a["longitude"], 3),
+            "n": movements[pk],
+            "label": pk in labelled,
+        }
+        for pk, a in airports.items()
+    }
+    return described, busiest
+
+
 def route_map(form: FlightFilterForm) -> dict:
     """Every route flown (directed airport pairs) with its main kind, every airport's movements,
     and removal flights per destination country for the choropleth."""
 
     def compute() -> dict:
         pairs = _pairs(synthetic.legs(form).order_by(), _values(form))
-        movements: dict[int, int] = defaultdict(int)
-        for pair in pairs:
-            movements[pair["from"]] += pair["n"]
-            movements[pair["to"]] += pair["n"]
-        airports = {
-            a["id"]: a
-            for a in Airport.objects.filter(id__in=list(movements)).values(
-                "id", "icao", "iata", "lid", "name", "country_id", "latitude", "longitude"
-            )
-        }
-        # Labelled on the map: the busiest hubs, and every airport outside the US that a
-        # removal route lands at.
-        hubs = {a for a, _ in sorted(movements.items(), key=lambda kv: (-kv[1], kv[0]))[:HUBS]}
-        destinations = {
-            p["to"]
-            for p in pairs
-            if p["kind"] in REMOVAL_KINDS and airports[p["to"]]["country_id"] != "US"
-        }
-
-        described: dict[int, dict] = {}
-
-        def describe(airport_id: int) -> dict:
-            # Once per airport, not per route end (the same dict serves every route).
-            found = described.get(airport_id)
-            if found is None:
-                found = described[airport_id] = _describe(airport_id)
-            return found
-
-        def _describe(airport_id: int) -> dict:
-            a = airports[airport_id]
-            return {
-                "icao": a["icao"],
-                "code": airport_label(a["icao"], a["iata"], a["lid"]),
-                "name": a["name"],
-                "country": a["country_id"],
-                "lat": round(a["latitude"], 3),
-                "lon": round(a["longitude"], 3),
-                "n": movements[airport_id],
-                "label": airport_id in hubs or airport_id in destinations,
-            }
-
-        busiest = sorted(movements.items(), key=lambda kv: (-kv[1], kv[0]))
+        airports, busiest = _map_airports(pairs)
         return {
             "legs": sum(p["n"] for p in pairs),
             "route_count": len(pairs),
-            "airport_count": len(movements),
+            "airport_count": len(busiest),
             "routes": [
                 {
-                    "from": describe(p["from"]),
-                    "to": describe(p["to"]),
+                    "from": airports[p["from"]],
+                    "to": airports[p["to"]],
                     "n": p["n"],
                     "kind": p["kind"],
                 }
                 for p in pairs
             ],
-            "airports": [describe(a) for a, _ in busiest],
+            "airports": [airports[a] for a in busiest],
             "countries": _removal_countries(form),
         }
 

@@ -427,6 +427,58 @@ def _route_traces(routes: list[Mapping]) -> list[go.Scattergeo]:
     return traces
 
 
+def _route_hover_trace(routes: list[Mapping]) -> go.Scattergeo:
+    """An invisible marker at each route's middle: its hover text and its link."""
+    mids = [
+        _arc_between(r["from"]["lat"], r["from"]["lon"], r["to"]["lat"], r["to"]["lon"], 16)
+        for r in routes
+    ]
+    # Words looked up once, not per route: a map has thousands.
+    legs = gettext("legs")
+    kinds = {kind: str(label).lower() for kind, label in KIND_LABELS.items()}
+    return go.Scattergeo(
+        lat=[lats[len(lats) // 2] for lats, _ in mids],
+        lon=[lons[len(lons) // 2] for _, lons in mids],
+        mode="markers",
+        marker={"size": 10, "color": "rgba(0,0,0,0)"},
+        text=[
+            safe(
+                f"{r['from']['code']} → {r['to']['code']}: {r['n']:,} {legs} "
+                f"({kinds.get(r['kind'], r['kind'])})"
+            )
+            for r in routes
+        ],
+        customdata=[r.get("url", "") for r in routes],
+        hoverinfo="text",
+        showlegend=False,
+        name=gettext("routes"),
+    )
+
+
+def _airport_trace(airports: list[Mapping]) -> go.Scattergeo:
+    """Airports sized by movements, labelled when a hub or a destination."""
+    takeoffs = gettext("takeoffs and landings")
+    busiest = max((a["n"] for a in airports), default=1)
+    return go.Scattergeo(
+        lat=[a["lat"] for a in airports],
+        lon=[a["lon"] for a in airports],
+        mode="markers+text",
+        text=[safe(a["code"]) if a.get("label") else "" for a in airports],
+        textposition="top center",
+        textfont={"size": 11, "color": "#1d1d1f"},
+        marker={
+            "size": [5 + 16 * math.sqrt(a["n"] / busiest) for a in airports],
+            "color": AIRPORT_COLOUR,
+            "opacity": 0.85,
+            "line": {"width": 0.5, "color": "#ffffff"},
+        },
+        hovertext=[safe(f"{a['code']} {a['name']}: {a['n']:,} {takeoffs}") for a in airports],
+        customdata=[a.get("url", "") for a in airports],
+        hoverinfo="text",
+        name=gettext("Airports (size: takeoffs + landings)"),
+    )
+
+
 def route_map(routes: Iterable[Mapping], airports: Iterable[Mapping]) -> go.Figure:
     """Every route as a great-circle line coloured by kind, fainter the rarer it is, with its
     direction; airports sized by movements, labelled when a hub or a destination.
@@ -437,54 +489,8 @@ def route_map(routes: Iterable[Mapping], airports: Iterable[Mapping]) -> go.Figu
     routes, airports = list(routes), list(airports)
     fig = go.Figure(_route_traces(routes))
     if routes:
-        mids = [
-            _arc_between(r["from"]["lat"], r["from"]["lon"], r["to"]["lat"], r["to"]["lon"], 16)
-            for r in routes
-        ]
-        # Words looked up once, not per route: a map has thousands.
-        legs = gettext("legs")
-        kinds = {kind: str(label).lower() for kind, label in KIND_LABELS.items()}
-        fig.add_trace(
-            go.Scattergeo(
-                lat=[lats[len(lats) // 2] for lats, _ in mids],
-                lon=[lons[len(lons) // 2] for _, lons in mids],
-                mode="markers",
-                marker={"size": 10, "color": "rgba(0,0,0,0)"},
-                text=[
-                    safe(
-                        f"{r['from']['code']} → {r['to']['code']}: {r['n']:,} {legs} "
-                        f"({kinds.get(r['kind'], r['kind'])})"
-                    )
-                    for r in routes
-                ],
-                customdata=[r.get("url", "") for r in routes],
-                hoverinfo="text",
-                showlegend=False,
-                name=gettext("routes"),
-            )
-        )
-    takeoffs = gettext("takeoffs and landings")
-    busiest = max((a["n"] for a in airports), default=1)
-    fig.add_trace(
-        go.Scattergeo(
-            lat=[a["lat"] for a in airports],
-            lon=[a["lon"] for a in airports],
-            mode="markers+text",
-            text=[safe(a["code"]) if a.get("label") else "" for a in airports],
-            textposition="top center",
-            textfont={"size": 11, "color": "#1d1d1f"},
-            marker={
-                "size": [5 + 16 * math.sqrt(a["n"] / busiest) for a in airports],
-                "color": AIRPORT_COLOUR,
-                "opacity": 0.85,
-                "line": {"width": 0.5, "color": "#ffffff"},
-            },
-            hovertext=[safe(f"{a['code']} {a['name']}: {a['n']:,} {takeoffs}") for a in airports],
-            customdata=[a.get("url", "") for a in airports],
-            hoverinfo="text",
-            name=gettext("Airports (size: takeoffs + landings)"),
-        )
-    )
+        fig.add_trace(_route_hover_trace(routes))
+    fig.add_trace(_airport_trace(airports))
     fig = _geo_layout(fig, height=560, fit=False, view=AMERICAS)
     fig.update_layout(updatemenus=_view_buttons())
     return fig
@@ -515,6 +521,43 @@ def removals_choropleth(countries: Iterable[Mapping]) -> go.Figure:
     return fig
 
 
+def _line_trace(lats: list, lons: list, name: str, dash: str | None = None) -> go.Scattergeo:
+    line = {"width": 2, "color": ROUTE_COLOUR} | ({"dash": dash} if dash else {})
+    return go.Scattergeo(lat=lats, lon=lons, mode="lines", line=line, hoverinfo="skip", name=name)
+
+
+def _stops_trace(legs: list[Mapping]) -> go.Scattergeo:
+    """Every airport of the legs once, in flying order; inferred ones (deduced, not reported)
+    are hollow: docs/dashboard.md."""
+    inferred = " " + gettext("(inferred)")
+    stops: dict[str, Mapping] = {}
+    for leg in legs:
+        stops.setdefault(leg["from"]["code"], leg["from"])
+        stops.setdefault(leg["to"]["code"], leg["to"])
+    return go.Scattergeo(
+        lat=[s["lat"] for s in stops.values()],
+        lon=[s["lon"] for s in stops.values()],
+        mode="markers+text",
+        text=[safe(code) for code in stops],
+        textposition="top center",
+        hovertext=[
+            safe(f"{code} {s['name']}" + (inferred if s.get("basis") == "inferred" else ""))
+            for code, s in stops.items()
+        ],
+        hoverinfo="text",
+        customdata=[s.get("url", "") for s in stops.values()],
+        marker={
+            "size": 8,
+            "color": AIRPORT_COLOUR,
+            "symbol": [
+                "circle-open" if s.get("basis") == "inferred" else "circle" for s in stops.values()
+            ],
+            "line": {"width": 2, "color": AIRPORT_COLOUR},
+        },
+        name=gettext("Airports (hollow: inferred)"),
+    )
+
+
 def flight_map(legs: Iterable[Mapping]) -> go.Figure:
     """One mission's legs in flying order. `legs`: {from: airport, to: airport, sequence,
     track?}; a leg with an ADS-B `track` ([[t, lat, lon, alt, gap-before], ...]) is drawn as
@@ -533,69 +576,12 @@ def flight_map(legs: Iterable[Mapping]) -> go.Figure:
         lats.extend([*leg_lats, None])
         lons.extend([*leg_lons, None])
     if lats:
-        fig.add_trace(
-            go.Scattergeo(
-                lat=lats,
-                lon=lons,
-                mode="lines",
-                line={"width": 2, "color": ROUTE_COLOUR},
-                hoverinfo="skip",
-                name=gettext("Legs"),
-            )
-        )
+        fig.add_trace(_line_trace(lats, lons, gettext("Legs")))
     if flown[0]:
-        fig.add_trace(
-            go.Scattergeo(
-                lat=flown[0],
-                lon=flown[1],
-                mode="lines",
-                line={"width": 2, "color": ROUTE_COLOUR},
-                hoverinfo="skip",
-                name=gettext("Flown track (ADS-B)"),
-            )
-        )
+        fig.add_trace(_line_trace(*flown, gettext("Flown track (ADS-B)")))
     if gaps[0]:
-        fig.add_trace(
-            go.Scattergeo(
-                lat=gaps[0],
-                lon=gaps[1],
-                mode="lines",
-                line={"width": 2, "color": ROUTE_COLOUR, "dash": "dash"},
-                hoverinfo="skip",
-                name=gettext("No coverage"),
-            )
-        )
-    inferred = " " + gettext("(inferred)")
-    stops: dict[str, Mapping] = {}
-    for leg in legs:
-        stops.setdefault(leg["from"]["code"], leg["from"])
-        stops.setdefault(leg["to"]["code"], leg["to"])
-    fig.add_trace(
-        go.Scattergeo(
-            lat=[s["lat"] for s in stops.values()],
-            lon=[s["lon"] for s in stops.values()],
-            mode="markers+text",
-            text=[safe(code) for code in stops],
-            textposition="top center",
-            hovertext=[
-                safe(f"{code} {s['name']}" + (inferred if s.get("basis") == "inferred" else ""))
-                for code, s in stops.items()
-            ],
-            hoverinfo="text",
-            customdata=[s.get("url", "") for s in stops.values()],
-            # Inferred airports (deduced, not reported) are hollow: docs/dashboard.md.
-            marker={
-                "size": 8,
-                "color": AIRPORT_COLOUR,
-                "symbol": [
-                    "circle-open" if s.get("basis") == "inferred" else "circle"
-                    for s in stops.values()
-                ],
-                "line": {"width": 2, "color": AIRPORT_COLOUR},
-            },
-            name=gettext("Airports (hollow: inferred)"),
-        )
-    )
+        fig.add_trace(_line_trace(*gaps, gettext("No coverage"), dash="dash"))
+    fig.add_trace(_stops_trace(legs))
     return _geo_layout(fig, height=420, fit=True)
 
 
