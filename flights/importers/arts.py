@@ -185,7 +185,7 @@ class ArtsImporter(Importer):
         self.reset()
 
     parallel = True
-    # Read by _read_blocks: nothing is forked, so airport names load when a row needs them.
+    # Read by read_blocks: nothing is forked, so airport names load when a row needs them.
     in_blocks = False
 
     def reset(self) -> None:
@@ -305,11 +305,7 @@ class ArtsImporter(Importer):
 
     # --- big files: read in blocks by pyarrow (columnar.py) ---------------------------------
 
-    def read(self, path: Path, encoding: str) -> None:
-        if not self._read_blocks(path, encoding):
-            super().read(path, encoding)
-
-    def _read_blocks(self, path: Path, encoding: str) -> bool:
+    def read_blocks(self, path: Path, encoding: str) -> bool:
         """Read the file a block at a time with pyarrow (docs/imports.md, "Big files: the
         columnar path"); False when it is for the row-by-row reader. Rows come out counted,
         rejected and warned about exactly as row() does it, one row after the other."""
