@@ -113,9 +113,9 @@ def _line_pattern(delimiter: str) -> re.Pattern:
     return re.compile(cell + rb"(?:" + d + cell + rb")*\r?")
 
 
-def _quotes_are_simple(block: bytes, delimiter: str, pattern: re.Pattern) -> bool:
+def _quotes_are_simple(block: bytes, delimiter: str, pattern: re.Pattern, scan: _Scan) -> bool:
     """Whether every line with a quote quotes whole cells only, and closes them on the line."""
-    if _quotes_pair_up(block, delimiter):
+    if _quotes_pair_up(scan, delimiter):
         return True
     at = block.find(b'"')
     while at >= 0:
@@ -128,10 +128,10 @@ def _quotes_are_simple(block: bytes, delimiter: str, pattern: re.Pattern) -> boo
     return True
 
 
-def _quotes_pair_up(block: bytes, delimiter: str) -> bool:
+def _quotes_pair_up(scan: _Scan, delimiter: str) -> bool:
     """The common case in numpy: quotes in pairs, each pair one whole cell on one line with
     no quote inside (`,"CHINA, PEOPLES REPUBLIC OF",`). False says "check line by line"."""
-    data = np.frombuffer(block, dtype=np.uint8)
+    data, newlines = scan.data, scan.newlines
     quotes = np.flatnonzero(data == 34)
     if len(quotes) % 2:
         return False
@@ -144,8 +144,36 @@ def _quotes_pair_up(block: bytes, delimiter: str) -> bool:
         and np.all((after == d) | (after == 10) | (after == 13) | (closes == len(data) - 1))
     ):
         return False
-    newlines = np.flatnonzero(data == 10)
     return bool(np.all(np.searchsorted(newlines, opens) == np.searchsorted(newlines, closes)))
+
+
+class _Scan:
+    """Where a block's line breaks are, found once in numpy: numpy lets go of the GIL where
+    bytes.count() and `in` hold it, so the counting thread runs meanwhile."""
+
+    def __init__(self, block: bytes):
+        self.data = data = np.frombuffer(block, dtype=np.uint8)
+        self.newlines = np.flatnonzero(data == 10)
+        self.returns = np.flatnonzero(data == 13)
+
+    def lone_return(self) -> bool:
+        """Whether a carriage return is not followed by a line feed."""
+        after = self.returns + 1
+        if len(after) and after[-1] == len(self.data):
+            return True
+        return bool(np.any(self.data[after] != 10))
+
+    def blank_line(self) -> bool:
+        """Whether a line is empty: the block begins with a line break or has two in a row
+        (`\n\n`, `\n\r\n`)."""
+        data, newlines = self.data, self.newlines
+        if len(data) and (data[0] == 10 or (data[0] == 13 and len(data) > 1 and data[1] == 10)):
+            return True
+        gaps = np.diff(newlines)
+        return bool(np.any((gaps == 1) | ((gaps == 2) & (data[newlines[:-1] + 1] == 13))))
+
+    def lines(self) -> int:
+        return len(self.newlines) + (len(self.data) > 0 and self.data[-1] != 10)
 
 
 def _read_table(block: bytes, delimiter: str, width: int, positions: list[int]) -> pa.Table:
@@ -184,37 +212,37 @@ def blocks(
     parsed in a thread while the caller counts this one (pyarrow lets go of the GIL): two cores
     busy, and less memory than pyarrow's own threads (measured: docs/benchmarks.md)."""
     reader = _BlockReader(source, positions, fields)
-    with ThreadPoolExecutor(1) as pool:
-        pending = None
-        for raw in _cut(source.path, start, source.header_line):
-            ahead = pool.submit(reader.prepare, *raw)
-            if pending is not None:
-                part = pending.result()
-                yield part
+    cuts = _cut(source.path, start, source.header_line)
+
+    def next_part():
+        # Cutting the file (reading, copying, counting lines) happens in the thread too: only
+        # the counting is left to the caller's. One worker: one thread advances the generator.
+        raw = next(cuts, None)
+        return None if raw is None else reader.prepare(*raw)
+
+    try:
+        with ThreadPoolExecutor(1) as pool:
+            ahead = pool.submit(next_part)
+            while (part := ahead.result()) is not None:
                 if isinstance(part, _Rest):
-                    ahead.cancel()
+                    yield part
                     return
-            pending = ahead
-        if pending is not None:
-            yield pending.result()
+                ahead = pool.submit(next_part)
+                yield part
+    finally:
+        cuts.close()
 
 
 def _cut(path: Path, start: int, line: int) -> Iterator[tuple[bytes, int, int]]:
     """(block, byte offset, physical lines before it) of the file from `start`, cut after line
-    breaks into blocks of about BLOCK bytes."""
+    breaks into blocks of about BLOCK bytes: a read of BLOCK bytes and the rest of its last
+    line (one copy of the block, not two)."""
     with open(path, "rb") as fh:
         fh.seek(start)
-        offset, carry = start, b""
-        while True:
-            chunk = fh.read(BLOCK)
-            data = carry + chunk if carry else chunk
-            if not data:
-                return
-            cut = data.rfind(b"\n") + 1 if chunk else len(data)
-            if not cut:
-                carry = data
-                continue
-            block, carry = data[:cut], data[cut:]
+        offset = start
+        while block := fh.read(BLOCK):
+            if not block.endswith(b"\n"):
+                block += fh.readline()
             yield block, offset, line
             line += block.count(b"\n")
             offset += len(block)
@@ -242,26 +270,19 @@ class _BlockReader:
         """A Block, the block's records read row by row, or _Rest (see the module docstring)."""
         if not block.isascii():
             block.decode("utf-8")  # strict: a bad byte restarts the file as Windows-1252
-        carriage = block.count(b"\r")
-        if (carriage and carriage != block.count(b"\r\n")) or (
-            b'"' in block and not _quotes_are_simple(block, self.delimiter, self.pattern)
+        scan = _Scan(block)
+        if scan.lone_return() or (
+            b'"' in block and not _quotes_are_simple(block, self.delimiter, self.pattern, scan)
         ):
             size = self.source.path.stat().st_size
             return _Rest(self.source.part_rows(offset, size, line, True, self.fields))
         table = None
-        if not (
-            b"\x00" in block
-            or len(block) > self.limit
-            or block.startswith((b"\n", b"\r\n"))
-            or b"\n\n" in block
-            or b"\n\r\n" in block
-        ):
+        if not (b"\x00" in block or len(block) > self.limit or scan.blank_line()):
             try:
                 table = _read_table(block, self.delimiter, self.width, self.positions)
             except pa.ArrowInvalid:
                 table = None  # a row with another number of cells than the header
-        lines = block.count(b"\n") + (not block.endswith(b"\n"))
-        if table is not None and table.num_rows == lines:
+        if table is not None and table.num_rows == scan.lines():
             return Block(line + 1, block, table, self.delimiter)
         text = io.StringIO(block.decode("utf-8"), newline="")
         return _records(text, line, self.delimiter, self.fields, width=self.width)
