@@ -97,6 +97,38 @@ def test_every_layout_and_value_gives_the_same_in_blocks(
     assert by_rows[0]["rejected"] > 0 and by_rows[0]["warnings"]
 
 
+def test_airport_names_are_parsed_only_for_blocks_that_need_them(
+    tmp_path, settings, monkeypatch, blocks_spy
+):
+    """A block whose codes all resolve is parsed without the name columns; one that needs them
+    parses them from its text, and the next but one is parsed with them at once."""
+    monkeypatch.setattr(columnar, "BLOCK", 300)
+    aex = Airport.objects.get(icao="KAEX")
+    plain = [arts_row(f"60{n:02}") for n in range(40)]
+    redacted = [arts_row("6100", PULOC="(B)(7)(E)", air_AirportName=aex.name) for _ in range(6)]
+    path = write_csv(tmp_path / "arts.csv", plain + redacted + plain, ",")
+    parsed = []
+    real = columnar._read_table
+
+    def spy(block, delimiter, width, positions):
+        parsed.append(len(positions))
+        return real(block, delimiter, width, positions)
+
+    monkeypatch.setattr(columnar, "_read_table", spy)
+
+    by_rows, in_blocks = both_ways(path, settings, blocks_spy)
+
+    assert in_blocks == by_rows
+    assert (
+        in_blocks[0]["rejected"] == 0 and "found by the airport name" in in_blocks[0]["warnings"][0]
+    )
+    names = len(arts.NAME_COLUMNS) * 3
+    everything = len(arts.USED)
+    assert set(parsed) == {everything - names, names, everything}
+    # Most blocks need no names: parsed once, without them.
+    assert parsed.count(everything - names) > len(parsed) // 2
+
+
 def test_a_gzipped_pipe_release_gives_the_same_in_blocks(tmp_path, settings, blocks_spy):
     path = write_csv(tmp_path / "arts.csv.gz", rows_of_every_kind(), "|", gzip.open)
     by_rows, in_blocks = both_ways(path, settings, blocks_spy)

@@ -329,7 +329,9 @@ class ArtsImporter(Importer):
         finally:
             self.in_blocks = False
         positions = sorted({p for p in self.pos.values() if p is not None})
-        for part in columnar.blocks(source, start, positions, self.fields_read()):
+        # The airport names are parsed only for blocks that need them (columnar._BlockReader).
+        names = tuple(p for p in self._name_pos if p is not None)
+        for part in columnar.blocks(source, start, positions, self.fields_read(), names):
             if isinstance(part, columnar.Block):
                 self._count_block(part)
             else:
