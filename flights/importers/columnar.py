@@ -23,9 +23,11 @@ from __future__ import annotations
 import csv
 import io
 import re
+from collections import deque
 from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
+from itertools import islice
 from pathlib import Path
 
 import numpy as np
@@ -36,6 +38,9 @@ from .base import CsvFile, _records
 
 # 2 MB: about 12,500 ARTS rows; bigger blocks hold more memory and were no faster.
 BLOCK = 2 * 1024 * 1024
+# Blocks parsed ahead, each in a thread of its own, while the caller counts one: with one,
+# the counting waited for the parsing (docs/benchmarks.md). Each holds a block in memory.
+PARSERS = 2
 DICTIONARY = pa.dictionary(pa.int32(), pa.string())
 BOM = b"\xef\xbb\xbf"
 
@@ -214,28 +219,30 @@ def blocks(
 ) -> Iterator[Block | Iterator]:
     """The file after its header as Blocks read by pyarrow (columns `positions` only), or, for
     what pyarrow cannot take, iterators of base.py's (line, cells, error) records. A block that
-    is not valid UTF-8 raises UnicodeDecodeError, as base.py's reader does. The next block is
-    parsed in a thread while the caller counts this one (pyarrow lets go of the GIL): two cores
-    busy, and less memory than pyarrow's own threads (measured: docs/benchmarks.md)."""
+    is not valid UTF-8 raises UnicodeDecodeError, as base.py's reader does. The next PARSERS
+    blocks are parsed in threads while the caller counts this one (pyarrow and numpy let go of
+    the GIL): both cores busy, and less memory than pyarrow's own threads (docs/benchmarks.md).
+    The file is cut here, in order; a block's thread also scans its line breaks."""
     reader = _BlockReader(source, positions, fields, later)
     cuts = _cut(source.path, start, source.header_line)
 
-    def next_part(later: bool):
-        # Cutting the file (reading, copying, counting lines) happens in the thread too: only
-        # the counting is left to the caller's. One worker: one thread advances the generator.
-        raw = next(cuts, None)
-        return None if raw is None else reader.prepare(*raw, later=later)
-
     try:
-        with ThreadPoolExecutor(1) as pool:
-            ahead = pool.submit(next_part, False)
-            counted = None  # the block before this one, counted by now
-            while (part := ahead.result()) is not None:
+        with ThreadPoolExecutor(PARSERS) as pool:
+            ahead = deque(
+                pool.submit(reader.prepare, *raw, later=False) for raw in islice(cuts, PARSERS)
+            )
+            counted = None  # the block counted last
+            while ahead:
+                part = ahead.popleft().result()
                 if isinstance(part, _Rest):
+                    for later_part in ahead:
+                        later_part.cancel()
                     yield part
                     return
-                later = isinstance(counted, Block) and counted.later_used
-                ahead = pool.submit(next_part, later)
+                raw = next(cuts, None)
+                if raw is not None:
+                    later = isinstance(counted, Block) and counted.later_used
+                    ahead.append(pool.submit(reader.prepare, *raw, later=later))
                 yield part
                 counted = part
     finally:
@@ -270,9 +277,9 @@ class _Rest:
 class _BlockReader:
     """Blocks parsed for the columns `positions`. Those among them also in `later` are only
     parsed when a block's caller asks for one (ARTS: the airport names, needed for the few
-    rows whose code says nothing); after a block that needed them, the next but one is parsed
-    with them (the next is being parsed already while a block is counted). Fewer columns parse
-    faster: 9 of ARTS' 15 in two thirds of the time (docs/benchmarks.md)."""
+    rows whose code says nothing); once a block has needed them, the blocks cut from then on
+    are parsed with them until a counted one did not (those cut before are being parsed).
+    Fewer columns parse faster: 9 of ARTS' 15 in two thirds of the time (docs/benchmarks.md)."""
 
     def __init__(
         self, source: CsvFile, positions: list[int], fields: int, later: tuple[int, ...] = ()
@@ -285,7 +292,7 @@ class _BlockReader:
         self.pattern = _line_pattern(self.delimiter)
         self.limit = csv.field_size_limit()
 
-    def prepare(self, block: bytes, offset: int, line: int, later: bool = True):
+    def prepare(self, block: bytes, offset: int, line: int, later: bool):
         """A Block, the block's records read row by row, or _Rest (see the module docstring)."""
         if not block.isascii():
             block.decode("utf-8")  # strict: a bad byte restarts the file as Windows-1252
