@@ -477,9 +477,16 @@ class ArtsImporter(Importer):
         of_value = np.array([name_ids[name] for name in names], dtype=np.int64)
         flew = counted & (row_flag % 2 == 0)  # struck people have no country counted
         pairs, sizes = _tally(row_seg[flew] * len(name_ids) + of_value[index[flew]])
+        if not len(pairs):
+            return
+        # The pairs come sorted, so each segment's countries are a run: one Counter.update of
+        # a dict per segment (C), not a Python += per (segment, country).
         listed = list(name_ids)
-        for pair, n in zip(pairs, sizes, strict=True):
-            self._seg_list[pair // len(listed)][5][listed[pair % len(listed)]] += n
+        names = [listed[i] for i in (pairs % len(listed)).tolist()]
+        codes = pairs // len(listed)
+        starts = [0, *(np.flatnonzero(np.diff(codes)) + 1).tolist(), len(pairs)]
+        for code, a, b in zip(codes[starts[:-1]].tolist(), starts, starts[1:], strict=False):
+            self._seg_list[code][5].update(dict(zip(names[a:b], sizes[a:b], strict=True)))
 
     def _country_name(self, raw: str) -> str:
         name = self._countries.get(raw)
@@ -1027,17 +1034,17 @@ def _distinct(columns: list[tuple[list, np.ndarray]]) -> Distinct:
     return found
 
 
-def _tally(codes: np.ndarray) -> tuple[list[int], list[int]]:
-    """The distinct codes (≥ 0) and how often each occurs: bincount while the codes are
-    compact (it does not sort), np.unique when they are not."""
+def _tally(codes: np.ndarray) -> tuple[np.ndarray, list[int]]:
+    """The distinct codes (≥ 0), ascending, and how often each occurs: bincount while the codes
+    are compact (it does not sort), np.unique when they are not."""
     if not len(codes):
-        return [], []
+        return np.zeros(0, dtype=np.int64), []
     if int(codes.max()) < max(1 << 22, 8 * len(codes)):
         sizes = np.bincount(codes)
         found = np.flatnonzero(sizes)
-        return found.tolist(), sizes[found].tolist()
+        return found, sizes[found].tolist()
     found, sizes = np.unique(codes, return_counts=True)
-    return found.tolist(), sizes.tolist()
+    return found, sizes.tolist()
 
 
 def _flag_code(flags: tuple) -> int:
