@@ -176,7 +176,7 @@ class _Scan:
 
     def blank_line(self) -> bool:
         """Whether a line is empty: the block begins with a line break or has two in a row
-        (`\n\n`, `\n\r\n`)."""
+        (`\\n\\n`, `\\n\\r\\n`)."""
         data, newlines = self.data, self.newlines
         if len(data) and (data[0] == 10 or (data[0] == 13 and len(data) > 1 and data[1] == 10)):
             return True
