@@ -7,7 +7,7 @@ import gzip
 
 import pytest
 
-from flights.importers import arts, columnar, import_path, summary
+from flights.importers import arts, columnar, import_path, parallel, summary
 from flights.models import Airport, Flight
 from tests.factories import SAMPLES
 from tests.test_import_parts import big_arts_file, forget_imports, stored
@@ -95,6 +95,56 @@ def test_every_layout_and_value_gives_the_same_in_blocks(
     assert in_blocks == by_rows
     assert blocks_spy["pyarrow"] >= 1
     assert by_rows[0]["rejected"] > 0 and by_rows[0]["warnings"]
+
+
+def test_a_big_file_goes_to_the_block_reader_before_the_reading_processes(
+    tmp_path, settings, monkeypatch, blocks_spy
+):
+    """A file big enough for both is read in blocks: the forked row-by-row readers are for what
+    the block reader does not take (they were once asked first, and took every file)."""
+    path = write_csv(tmp_path / "arts.csv", rows_of_every_kind(), ",")
+    settings.IMPORT_COLUMNAR_MIN_BYTES = 0
+    settings.IMPORT_READ_PROCESSES = 3
+    monkeypatch.setattr(parallel, "MIN_BYTES", 0)
+    asked = []
+    monkeypatch.setattr(parallel, "read_in_parts", lambda *args: asked.append(args) or False)
+
+    run = import_path("arts", path)
+
+    assert run.status != "failed" and run.rows > 0
+    assert asked == [] and blocks_spy["pyarrow"] >= 1
+
+
+def test_airport_names_are_parsed_only_for_blocks_that_need_them(
+    tmp_path, settings, monkeypatch, blocks_spy
+):
+    """A block whose codes all resolve is parsed without the name columns; one that needs them
+    parses them from its text, and the next but one is parsed with them at once."""
+    monkeypatch.setattr(columnar, "BLOCK", 300)
+    aex = Airport.objects.get(icao="KAEX")
+    plain = [arts_row(f"60{n:02}") for n in range(40)]
+    redacted = [arts_row("6100", PULOC="(B)(7)(E)", air_AirportName=aex.name) for _ in range(6)]
+    path = write_csv(tmp_path / "arts.csv", plain + redacted + plain, ",")
+    parsed = []
+    real = columnar._read_table
+
+    def spy(block, delimiter, width, positions):
+        parsed.append(len(positions))
+        return real(block, delimiter, width, positions)
+
+    monkeypatch.setattr(columnar, "_read_table", spy)
+
+    by_rows, in_blocks = both_ways(path, settings, blocks_spy)
+
+    assert in_blocks == by_rows
+    assert (
+        in_blocks[0]["rejected"] == 0 and "found by the airport name" in in_blocks[0]["warnings"][0]
+    )
+    names = len(arts.NAME_COLUMNS) * 3
+    everything = len(arts.USED)
+    assert set(parsed) == {everything - names, names, everything}
+    # Most blocks need no names: parsed once, without them.
+    assert parsed.count(everything - names) > len(parsed) // 2
 
 
 def test_a_gzipped_pipe_release_gives_the_same_in_blocks(tmp_path, settings, blocks_spy):

@@ -185,7 +185,7 @@ class ArtsImporter(Importer):
         self.reset()
 
     parallel = True
-    # Read by _read_blocks: nothing is forked, so airport names load when a row needs them.
+    # Read by read_blocks: nothing is forked, so airport names load when a row needs them.
     in_blocks = False
 
     def reset(self) -> None:
@@ -305,11 +305,7 @@ class ArtsImporter(Importer):
 
     # --- big files: read in blocks by pyarrow (columnar.py) ---------------------------------
 
-    def read(self, path: Path, encoding: str) -> None:
-        if not self._read_blocks(path, encoding):
-            super().read(path, encoding)
-
-    def _read_blocks(self, path: Path, encoding: str) -> bool:
+    def read_blocks(self, path: Path, encoding: str) -> bool:
         """Read the file a block at a time with pyarrow (docs/imports.md, "Big files: the
         columnar path"); False when it is for the row-by-row reader. Rows come out counted,
         rejected and warned about exactly as row() does it, one row after the other."""
@@ -333,7 +329,9 @@ class ArtsImporter(Importer):
         finally:
             self.in_blocks = False
         positions = sorted({p for p in self.pos.values() if p is not None})
-        for part in columnar.blocks(source, start, positions, self.fields_read()):
+        # The airport names are parsed only for blocks that need them (columnar._BlockReader).
+        names = tuple(p for p in self._name_pos if p is not None)
+        for part in columnar.blocks(source, start, positions, self.fields_read(), names):
             if isinstance(part, columnar.Block):
                 self._count_block(part)
             else:
@@ -479,9 +477,16 @@ class ArtsImporter(Importer):
         of_value = np.array([name_ids[name] for name in names], dtype=np.int64)
         flew = counted & (row_flag % 2 == 0)  # struck people have no country counted
         pairs, sizes = _tally(row_seg[flew] * len(name_ids) + of_value[index[flew]])
+        if not len(pairs):
+            return
+        # The pairs come sorted, so each segment's countries are a run: one Counter.update of
+        # a dict per segment (C), not a Python += per (segment, country).
         listed = list(name_ids)
-        for pair, n in zip(pairs, sizes, strict=True):
-            self._seg_list[pair // len(listed)][5][listed[pair % len(listed)]] += n
+        names = [listed[i] for i in (pairs % len(listed)).tolist()]
+        codes = pairs // len(listed)
+        starts = [0, *(np.flatnonzero(np.diff(codes)) + 1).tolist(), len(pairs)]
+        for code, a, b in zip(codes[starts[:-1]].tolist(), starts, starts[1:], strict=False):
+            self._seg_list[code][5].update(dict(zip(names[a:b], sizes[a:b], strict=True)))
 
     def _country_name(self, raw: str) -> str:
         name = self._countries.get(raw)
@@ -1029,17 +1034,17 @@ def _distinct(columns: list[tuple[list, np.ndarray]]) -> Distinct:
     return found
 
 
-def _tally(codes: np.ndarray) -> tuple[list[int], list[int]]:
-    """The distinct codes (≥ 0) and how often each occurs: bincount while the codes are
-    compact (it does not sort), np.unique when they are not."""
+def _tally(codes: np.ndarray) -> tuple[np.ndarray, list[int]]:
+    """The distinct codes (≥ 0), ascending, and how often each occurs: bincount while the codes
+    are compact (it does not sort), np.unique when they are not."""
     if not len(codes):
-        return [], []
+        return np.zeros(0, dtype=np.int64), []
     if int(codes.max()) < max(1 << 22, 8 * len(codes)):
         sizes = np.bincount(codes)
         found = np.flatnonzero(sizes)
-        return found.tolist(), sizes[found].tolist()
+        return found, sizes[found].tolist()
     found, sizes = np.unique(codes, return_counts=True)
-    return found.tolist(), sizes.tolist()
+    return found, sizes.tolist()
 
 
 def _flag_code(flags: tuple) -> int:

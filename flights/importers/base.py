@@ -681,6 +681,11 @@ class Importer:
     def write(self) -> dict[str, dict[str, int]]:
         raise NotImplementedError
 
+    def read_blocks(self, path: Path, encoding: str) -> bool:
+        """Read the file a block at a time, if this importer can and the file allows it; False
+        when it is for the row-by-row readers (runs.read_file)."""
+        return False
+
     def read(self, path: Path, encoding: str) -> None:
         """Read the whole file in this process (runs.read_file reads a big one in parts)."""
         source = CsvFile(path, encoding, self.is_header)

@@ -23,9 +23,11 @@ from __future__ import annotations
 import csv
 import io
 import re
+from collections import deque
 from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
+from itertools import islice
 from pathlib import Path
 
 import numpy as np
@@ -36,6 +38,9 @@ from .base import CsvFile, _records
 
 # 2 MB: about 12,500 ARTS rows; bigger blocks hold more memory and were no faster.
 BLOCK = 2 * 1024 * 1024
+# Blocks parsed ahead, each in a thread of its own, while the caller counts one: with one,
+# the counting waited for the parsing (docs/benchmarks.md). Each holds a block in memory.
+PARSERS = 2
 DICTIONARY = pa.dictionary(pa.int32(), pa.string())
 BOM = b"\xef\xbb\xbf"
 
@@ -49,6 +54,9 @@ class Block:
     table: pa.Table
     delimiter: str
     _values: dict = field(default_factory=dict)
+    # The reader, which parses the columns it left out (`_BlockReader.later`) on first use.
+    reader: _BlockReader | None = None
+    later_used: bool = False
 
     @property
     def rows(self) -> int:
@@ -60,12 +68,12 @@ class Block:
             if pos is None:  # an absent optional column: an always-empty cell
                 found = [""], np.zeros(self.rows, dtype=np.int32)
             else:
-                column = self.table.column(f"c{pos}")
+                name = f"c{pos}"
+                if name not in self.table.column_names:
+                    self.table = self.reader.add_later_columns(self)
+                column = self.table.column(name)
                 column = column.combine_chunks() if column.num_chunks != 1 else column.chunk(0)
-                found = (
-                    column.dictionary.to_pylist(),
-                    column.indices.to_numpy(zero_copy_only=False),
-                )
+                found = column.dictionary.to_pylist(), _indices(column)
             self._values[pos] = found
         return found
 
@@ -82,6 +90,16 @@ class Block:
         """Whether a line's cells are all blank (base.py skips such a line as no row)."""
         cells = next(csv.reader([self.line_text(index)], delimiter=self.delimiter), [])
         return not any(cell.strip() for cell in cells)
+
+
+def _indices(column: pa.DictionaryArray) -> np.ndarray:
+    """The column's dictionary indices as a numpy view of pyarrow's buffer. (to_numpy() would
+    import pandas when it is installed: 0.6 s. The parse makes no nulls: empty cells are "".)"""
+    indices = column.indices
+    if indices.null_count:  # pragma: no cover - strings_can_be_null=False
+        raise ValueError("a null in a dictionary column")
+    data = np.frombuffer(indices.buffers()[1], dtype=np.int32)
+    return data[indices.offset : indices.offset + len(indices)]
 
 
 def data_start(path: Path, header_line: int) -> int | None:
@@ -106,9 +124,9 @@ def _line_pattern(delimiter: str) -> re.Pattern:
     return re.compile(cell + rb"(?:" + d + cell + rb")*\r?")
 
 
-def _quotes_are_simple(block: bytes, delimiter: str, pattern: re.Pattern) -> bool:
+def _quotes_are_simple(block: bytes, delimiter: str, pattern: re.Pattern, scan: _Scan) -> bool:
     """Whether every line with a quote quotes whole cells only, and closes them on the line."""
-    if _quotes_pair_up(block, delimiter):
+    if _quotes_pair_up(scan, delimiter):
         return True
     at = block.find(b'"')
     while at >= 0:
@@ -121,10 +139,10 @@ def _quotes_are_simple(block: bytes, delimiter: str, pattern: re.Pattern) -> boo
     return True
 
 
-def _quotes_pair_up(block: bytes, delimiter: str) -> bool:
+def _quotes_pair_up(scan: _Scan, delimiter: str) -> bool:
     """The common case in numpy: quotes in pairs, each pair one whole cell on one line with
     no quote inside (`,"CHINA, PEOPLES REPUBLIC OF",`). False says "check line by line"."""
-    data = np.frombuffer(block, dtype=np.uint8)
+    data, newlines = scan.data, scan.newlines
     quotes = np.flatnonzero(data == 34)
     if len(quotes) % 2:
         return False
@@ -137,8 +155,36 @@ def _quotes_pair_up(block: bytes, delimiter: str) -> bool:
         and np.all((after == d) | (after == 10) | (after == 13) | (closes == len(data) - 1))
     ):
         return False
-    newlines = np.flatnonzero(data == 10)
     return bool(np.all(np.searchsorted(newlines, opens) == np.searchsorted(newlines, closes)))
+
+
+class _Scan:
+    """Where a block's line breaks are, found once in numpy: numpy lets go of the GIL where
+    bytes.count() and `in` hold it, so the counting thread runs meanwhile."""
+
+    def __init__(self, block: bytes):
+        self.data = data = np.frombuffer(block, dtype=np.uint8)
+        self.newlines = np.flatnonzero(data == 10)
+        self.returns = np.flatnonzero(data == 13)
+
+    def lone_return(self) -> bool:
+        """Whether a carriage return is not followed by a line feed."""
+        after = self.returns + 1
+        if len(after) and after[-1] == len(self.data):
+            return True
+        return bool(np.any(self.data[after] != 10))
+
+    def blank_line(self) -> bool:
+        """Whether a line is empty: the block begins with a line break or has two in a row
+        (`\\n\\n`, `\\n\\r\\n`)."""
+        data, newlines = self.data, self.newlines
+        if len(data) and (data[0] == 10 or (data[0] == 13 and len(data) > 1 and data[1] == 10)):
+            return True
+        gaps = np.diff(newlines)
+        return bool(np.any((gaps == 1) | ((gaps == 2) & (data[newlines[:-1] + 1] == 13))))
+
+    def lines(self) -> int:
+        return len(self.newlines) + (len(self.data) > 0 and self.data[-1] != 10)
 
 
 def _read_table(block: bytes, delimiter: str, width: int, positions: list[int]) -> pa.Table:
@@ -169,45 +215,50 @@ def _read_table(block: bytes, delimiter: str, width: int, positions: list[int]) 
 
 
 def blocks(
-    source: CsvFile, start: int, positions: list[int], fields: int
+    source: CsvFile, start: int, positions: list[int], fields: int, later: tuple[int, ...] = ()
 ) -> Iterator[Block | Iterator]:
     """The file after its header as Blocks read by pyarrow (columns `positions` only), or, for
     what pyarrow cannot take, iterators of base.py's (line, cells, error) records. A block that
-    is not valid UTF-8 raises UnicodeDecodeError, as base.py's reader does. The next block is
-    parsed in a thread while the caller counts this one (pyarrow lets go of the GIL): two cores
-    busy, and less memory than pyarrow's own threads (measured: docs/benchmarks.md)."""
-    reader = _BlockReader(source, positions, fields)
-    with ThreadPoolExecutor(1) as pool:
-        pending = None
-        for raw in _cut(source.path, start, source.header_line):
-            ahead = pool.submit(reader.prepare, *raw)
-            if pending is not None:
-                part = pending.result()
-                yield part
+    is not valid UTF-8 raises UnicodeDecodeError, as base.py's reader does. The next PARSERS
+    blocks are parsed in threads while the caller counts this one (pyarrow and numpy let go of
+    the GIL): both cores busy, and less memory than pyarrow's own threads (docs/benchmarks.md).
+    The file is cut here, in order; a block's thread also scans its line breaks."""
+    reader = _BlockReader(source, positions, fields, later)
+    cuts = _cut(source.path, start, source.header_line)
+
+    try:
+        with ThreadPoolExecutor(PARSERS) as pool:
+            ahead = deque(
+                pool.submit(reader.prepare, *raw, later=False) for raw in islice(cuts, PARSERS)
+            )
+            counted = None  # the block counted last
+            while ahead:
+                part = ahead.popleft().result()
                 if isinstance(part, _Rest):
-                    ahead.cancel()
+                    for later_part in ahead:
+                        later_part.cancel()
+                    yield part
                     return
-            pending = ahead
-        if pending is not None:
-            yield pending.result()
+                raw = next(cuts, None)
+                if raw is not None:
+                    later = isinstance(counted, Block) and counted.later_used
+                    ahead.append(pool.submit(reader.prepare, *raw, later=later))
+                yield part
+                counted = part
+    finally:
+        cuts.close()
 
 
 def _cut(path: Path, start: int, line: int) -> Iterator[tuple[bytes, int, int]]:
     """(block, byte offset, physical lines before it) of the file from `start`, cut after line
-    breaks into blocks of about BLOCK bytes."""
+    breaks into blocks of about BLOCK bytes: a read of BLOCK bytes and the rest of its last
+    line (one copy of the block, not two)."""
     with open(path, "rb") as fh:
         fh.seek(start)
-        offset, carry = start, b""
-        while True:
-            chunk = fh.read(BLOCK)
-            data = carry + chunk if carry else chunk
-            if not data:
-                return
-            cut = data.rfind(b"\n") + 1 if chunk else len(data)
-            if not cut:
-                carry = data
-                continue
-            block, carry = data[:cut], data[cut:]
+        offset = start
+        while block := fh.read(BLOCK):
+            if not block.endswith(b"\n"):
+                block += fh.readline()
             yield block, offset, line
             line += block.count(b"\n")
             offset += len(block)
@@ -224,40 +275,54 @@ class _Rest:
 
 
 class _BlockReader:
-    def __init__(self, source: CsvFile, positions: list[int], fields: int):
+    """Blocks parsed for the columns `positions`. Those among them also in `later` are only
+    parsed when a block's caller asks for one (ARTS: the airport names, needed for the few
+    rows whose code says nothing); once a block has needed them, the blocks cut from then on
+    are parsed with them until a counted one did not (those cut before are being parsed).
+    Fewer columns parse faster: 9 of ARTS' 15 in two thirds of the time (docs/benchmarks.md)."""
+
+    def __init__(
+        self, source: CsvFile, positions: list[int], fields: int, later: tuple[int, ...] = ()
+    ):
         self.source, self.positions, self.fields = source, positions, fields
+        self.later = sorted(set(later) & set(positions))
+        self.at_once = [p for p in positions if p not in self.later]
         self.width = len(source.header)
         self.delimiter = source.delimiter
         self.pattern = _line_pattern(self.delimiter)
         self.limit = csv.field_size_limit()
 
-    def prepare(self, block: bytes, offset: int, line: int):
+    def prepare(self, block: bytes, offset: int, line: int, later: bool):
         """A Block, the block's records read row by row, or _Rest (see the module docstring)."""
         if not block.isascii():
             block.decode("utf-8")  # strict: a bad byte restarts the file as Windows-1252
-        carriage = block.count(b"\r")
-        if (carriage and carriage != block.count(b"\r\n")) or (
-            b'"' in block and not _quotes_are_simple(block, self.delimiter, self.pattern)
+        scan = _Scan(block)
+        if scan.lone_return() or (
+            b'"' in block and not _quotes_are_simple(block, self.delimiter, self.pattern, scan)
         ):
             size = self.source.path.stat().st_size
             return _Rest(self.source.part_rows(offset, size, line, True, self.fields))
         table = None
-        if not (
-            b"\x00" in block
-            or len(block) > self.limit
-            or block.startswith((b"\n", b"\r\n"))
-            or b"\n\n" in block
-            or b"\n\r\n" in block
-        ):
+        if not (b"\x00" in block or len(block) > self.limit or scan.blank_line()):
             try:
-                table = _read_table(block, self.delimiter, self.width, self.positions)
+                wanted = self.positions if later else self.at_once
+                table = _read_table(block, self.delimiter, self.width, wanted)
             except pa.ArrowInvalid:
                 table = None  # a row with another number of cells than the header
-        lines = block.count(b"\n") + (not block.endswith(b"\n"))
-        if table is not None and table.num_rows == lines:
-            return Block(line + 1, block, table, self.delimiter)
+        if table is not None and table.num_rows == scan.lines():
+            return Block(line + 1, block, table, self.delimiter, reader=self)
         text = io.StringIO(block.decode("utf-8"), newline="")
         return _records(text, line, self.delimiter, self.fields, width=self.width)
+
+    def add_later_columns(self, block: Block) -> pa.Table:
+        """The block's table with the `later` columns parsed from its text."""
+        block.later_used = True
+        more = _read_table(block.raw, self.delimiter, self.width, self.later)
+        table = block.table
+        for name in more.column_names:
+            if name not in table.column_names:
+                table = table.append_column(name, more.column(name))
+        return table
 
 
 def release_memory() -> None:

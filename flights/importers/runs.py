@@ -30,8 +30,11 @@ log = logging.getLogger(__name__)
 
 
 def read_file(importer: Importer, path: Path, encoding: str) -> None:
-    """Read the file into the importer: in parts by several processes when it is big enough
-    (parallel.py), else in this one."""
+    """Read the file into the importer: a block at a time when the importer can (ARTS:
+    columnar.py, faster than any number of row-by-row readers), else in parts by several
+    processes when it is big enough (parallel.py), else row by row in this one."""
+    if importer.read_blocks(path, encoding):
+        return
     processes = parallel.processes_for(importer, path, settings.IMPORT_READ_PROCESSES)
     if processes > 1 and parallel.read_in_parts(importer, path, encoding, processes):
         return
