@@ -15,8 +15,9 @@ from django.urls import reverse
 from django.utils.safestring import SafeString, mark_safe
 from django.utils.translation import gettext
 
-from flights.choices import FlightKind, ReviewStatus
+from flights.choices import Basis, FlightKind, ReviewStatus
 from flights.models import Flight
+from flights.models.missions import people_in_words
 
 # The subject pages' short table, and the full list (its header: flight_list.html).
 SHORT = ("date", "route", "kind", "aircraft", "pax", "status")
@@ -32,6 +33,7 @@ class _Words:
         self.country_url = reverse("flights:country_detail", args=[_PLACEHOLDER])
         self.kinds = {value: str(label) for value, label in FlightKind.choices}
         self.statuses = {value: str(label) for value, label in ReviewStatus.choices}
+        self.bases = {value: str(label) for value, label in Basis.choices}
         self.badge = (
             ' <span class="badge synthetic" title="'
             + escape(gettext("Generated demo data, not a real flight"))
@@ -89,7 +91,9 @@ def _cell(flight: Flight, column: str, words: _Words) -> str:
     if column == "distance":
         return f'<td class="num">{_distance(flight)}</td>'
     if column == "pax":
-        return f'<td class="num">{escape(flight.people_on_board())}</td>'
+        basis = words.bases.get(flight.pax_basis, flight.pax_basis or "")
+        people = people_in_words(flight.pax_count, flight.pax_min, flight.pax_max, basis)
+        return f'<td class="num">{escape(people)}</td>'
     if column == "kind":
         return f"<td>{escape(words.kinds.get(flight.kind, flight.kind))}</td>"
     if column == "aircraft":

@@ -225,18 +225,9 @@ class Flight(models.Model):
 
     def people_on_board(self) -> str:
         """What is known about the people on board, in words, with how it is known."""
-        from django.utils.translation import gettext as _
-
-        if self.pax_count is not None:
-            return f"{self.pax_count} ({self.get_pax_basis_display().lower() or _('reported')})"
-        if self.pax_min is not None or self.pax_max is not None:
-            label = self.get_pax_basis_display().lower() or _("estimated")
-            if self.pax_min is None or self.pax_min == 0:
-                return _("at most %(n)s (%(how)s)") % {"n": self.pax_max, "how": label}
-            if self.pax_max is None:
-                return _("at least %(n)s (%(how)s)") % {"n": self.pax_min, "how": label}
-            return f"{self.pax_min}–{self.pax_max} ({label})"
-        return _("not published")
+        return people_in_words(
+            self.pax_count, self.pax_min, self.pax_max, self.get_pax_basis_display()
+        )
 
     def route_codes(self) -> list[str]:
         """The airports in flying order: the first departure, then every arrival."""
@@ -483,3 +474,20 @@ class TimelineEvent(models.Model):
 
     def __str__(self) -> str:
         return f"{self.date:%Y-%m-%d} {self.title}"
+
+
+def people_in_words(count: int | None, low: int | None, high: int | None, basis: str) -> str:
+    """Flight.people_on_board's words from its columns and its basis label (tables take the
+    label from a lookup made once per table, not per row)."""
+    from django.utils.translation import gettext as _
+
+    if count is not None:
+        return f"{count} ({basis.lower() or _('reported')})"
+    if low is not None or high is not None:
+        label = basis.lower() or _("estimated")
+        if low is None or low == 0:
+            return _("at most %(n)s (%(how)s)") % {"n": high, "how": label}
+        if high is None:
+            return _("at least %(n)s (%(how)s)") % {"n": low, "how": label}
+        return f"{low}–{high} ({label})"
+    return _("not published")
