@@ -117,6 +117,20 @@ def test_read_local_time_checks_the_zone_abbreviation_against_the_airport():
         c.read_local_time("07:00 EST", DAY, "America/New_York")
 
 
+def test_a_named_offset_is_read_where_the_zone_database_gives_only_the_offset():
+    """Flight-tracking sites print BRT for Brasília time; the zone database calls it -03."""
+    day = dt.date(2020, 4, 24)
+    assert c.read_local_time("14:20 BRT", day, "America/Sao_Paulo") == dt.datetime(
+        2020, 4, 24, 17, 20, tzinfo=UTC
+    )
+    assert c.read_local_time("09:10 PET", day, "America/Lima").hour == 14
+    # The name must still mean the zone's offset on that day, and never replaces a real name.
+    with pytest.raises(c.CellError, match='"BRT" is not the time zone'):
+        c.read_local_time("14:20 BRT", day, "America/Manaus")  # -04
+    with pytest.raises(c.CellError, match='"COT" is not the time zone'):
+        c.read_local_time("07:00 COT", DAY, "America/New_York")
+
+
 def test_time_in_text_finds_the_clock_time_a_status_ends_with():
     assert c.time_in_text("Landed 11:29 EDT") == "11:29 EDT"
     assert c.time_in_text("Scheduled") == ""

@@ -383,6 +383,33 @@ def test_a_flight_history_export_keeps_flown_legs_with_local_times(tmp_path):
     assert legs[1].callsign == "WQ501"
 
 
+def test_a_flight_history_export_with_real_world_oddities_is_read_row_by_row(tmp_path):
+    """As such exports come: a South American arrival named BRT (the zone database says -03),
+    an arrival printed at the departure's minute, and a local time at an airport with no
+    code. Each odd row is rejected with its reason; none stops the import."""
+    path = tmp_path / "history.csv"
+    path.write_text(
+        ",Date,Flight,Departure,STD,Arrival,STA,Aircraft,Status,Duration\n"
+        '0,2020-04-24, WQ3528,San Juan(SJU/TJSJ),06:25 AST,"Belo Horizonte, MG(CNF/SBCF)",,'
+        "B738 (N820XX),Landed 14:20 BRT,05h56m\n"
+        '1,2020-01-16, WQ6852,"Oklahoma City, OK(OKC/KOKC)",16:52 CST,'
+        '"Wichita, KS(ICT/KICT)",,B737 (N623XX),Landed 16:52 CST,00h00m\n'
+        '2,2020-02-01, WQ7001,"Somewhere, UT ",10:00 MST,"Phoenix, AZ(AZA/KIWA)",,'
+        "B734 (N440XX),Landed 11:30 MST,01h30m\n"
+    )
+    run = import_path("flightlog", path)
+
+    assert (run.status, run.rows, run.accepted, run.rejected) == ("rejects", 3, 1, 2)
+    leg = Leg.objects.get()
+    assert leg.arrival_time == dt.datetime(2020, 4, 24, 17, 20, tzinfo=dt.UTC)
+    messages: dict[int, str] = {}
+    for rejected in run.rejected_rows.all():
+        messages[rejected.line] = messages.get(rejected.line, "") + rejected.message + "; "
+    assert "is not after the departure" in messages[3]
+    assert 'unknown airport code "Somewhere, UT"' in messages[4]
+    assert '"10:00 MST" is a local time: it needs the airport it is local to' in messages[4]
+
+
 @pytest.mark.django_db(transaction=True)
 def test_two_identical_imports_at_once_both_finish_and_store_the_file_once(tmp_path):
     path = write_csv(tmp_path / "arts.csv", released_rows() * 50)

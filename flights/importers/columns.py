@@ -167,6 +167,34 @@ def clock(value: str) -> tuple[int, int, int, str] | None:
     return h, mi, s, (m[4] or "").upper()
 
 
+# Abbreviations flight-tracking sites print where the time zone database names the zone by its
+# offset only ("-03" for Brasília since 2017): accepted when the offset is the zone's on that
+# day (docs/flightlog-format.md, "Times"). Hours east of UTC.
+NAMED_OFFSETS = {
+    "ACT": -5, "AMT": -4, "ART": -3, "BOT": -4, "BRT": -3, "BRST": -2, "CLT": -4, "CLST": -3,
+    "COT": -5, "ECT": -5, "FNT": -2, "GFT": -3, "GYT": -4, "PET": -5, "PYT": -4, "PYST": -3,
+    "SRT": -3, "UYT": -3, "VET": -4,
+    "AFT": 4.5, "AZT": 4, "GST": 4, "ICT": 7, "IRST": 3.5, "KGT": 6, "NPT": 5.75, "TJT": 5,
+    "TRT": 3, "UZT": 5,
+}  # fmt: skip
+
+
+def _names_zone(abbreviation: str, local: dt.datetime) -> bool:
+    """Whether `abbreviation` is what the zone is called at `local`, or, where the time zone
+    database calls it by its offset, a name of that offset (NAMED_OFFSETS)."""
+    name = local.tzname() or ""
+    if abbreviation == name:
+        return True
+    hours = NAMED_OFFSETS.get(abbreviation)
+    offset = local.utcoffset()
+    return (
+        name[:1] in "+-"
+        and hours is not None
+        and offset is not None
+        and offset == dt.timedelta(hours=hours)
+    )
+
+
 def read_local_time(value: str, day: dt.date, tz_name: str) -> dt.datetime:
     """A clock time on `day` at an airport whose zone is `tz_name`, as UTC; a zone abbreviation
     after it (`07:00 EDT`) must be what that zone is called on that day (or UTC/Z)."""
@@ -183,7 +211,7 @@ def read_local_time(value: str, day: dt.date, tz_name: str) -> dt.datetime:
     except (zoneinfo.ZoneInfoNotFoundError, ValueError):
         raise CellError(f'the airport\'s time zone "{tz_name}" is unknown') from None
     local = dt.datetime(day.year, day.month, day.day, h, mi, s, tzinfo=zone)
-    if abbreviation and local.tzname() != abbreviation:
+    if abbreviation and not _names_zone(abbreviation, local):
         raise CellError(
             f'"{abbreviation}" is not the time zone of the airport on {day:%Y-%m-%d} '
             f"({local.tzname()}, {tz_name})"

@@ -282,27 +282,32 @@ class FlightlogImporter(Importer):
 
     def _departure(self, value: str, day: dt.date, dep: int | None) -> dt.datetime:
         """`07:00 EDT` is local to the departure airport; `07:00` is UTC on the leg's date."""
-        if dep is not None and is_zoned(value):
-            return read_local_time(value, day, self.airports.tz_of(dep))
+        if is_zoned(value):
+            return read_local_time(value, day, self._zone_of(dep, value))
         return read_utc_time(value, day)[0]
 
     def _arrival(
         self, value: str, day: dt.date, arr: int | None, departure: dt.datetime | None
     ) -> dt.datetime:
         """As _departure(), at the arrival airport; a clock time before the departure lands
-        the next day."""
-        if arr is not None and is_zoned(value):
-            arrival = read_local_time(value, day, self.airports.tz_of(arr))
+        the next day. Either way the arrival must come after the departure, within a day."""
+        if is_zoned(value):
+            arrival = read_local_time(value, day, self._zone_of(arr, value))
             if departure is not None and arrival < departure:
                 arrival += dt.timedelta(days=1)  # landed after local midnight
-            return arrival
-        arrival, clock = read_utc_time(value, departure.date() if departure is not None else day)
-        if departure is None:
-            return arrival
-        if clock and arrival < departure:
-            arrival += dt.timedelta(days=1)  # lands after midnight UTC
-        _leg_span(arrival, departure)
+        else:
+            on = departure.date() if departure is not None else day
+            arrival, clock = read_utc_time(value, on)
+            if departure is not None and clock and arrival < departure:
+                arrival += dt.timedelta(days=1)  # lands after midnight UTC
+        if departure is not None:
+            _leg_span(arrival, departure)
         return arrival
+
+    def _zone_of(self, airport: int | None, value: str) -> str:
+        if airport is None:
+            raise CellError(f'"{value}" is a local time: it needs the airport it is local to')
+        return self.airports.tz_of(airport)
 
     def _repeated(self, cells: list[str]) -> bool:
         """Whether the row repeats an earlier one exactly (counted as a duplicate). A digest,
