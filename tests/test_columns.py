@@ -80,6 +80,7 @@ def test_is_redacted_knows_foia_markers(text, redacted):
 def test_airport_codes_prefer_the_bracketed_icao_code():
     assert c.airport_codes("Miami, FL(MIA/KMIA)") == ["KMIA", "MIA"]
     assert c.airport_codes("La Mesa (SAP / )") == ["SAP"]
+    assert c.airport_codes("Wendover, UT (KENV)") == ["KENV"]  # no IATA code: ICAO alone
     assert c.airport_codes(" KIWA ") == ["KIWA"]
     assert c.airport_codes("") == []
 

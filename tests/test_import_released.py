@@ -385,8 +385,9 @@ def test_a_flight_history_export_keeps_flown_legs_with_local_times(tmp_path):
 
 def test_a_flight_history_export_with_real_world_oddities_is_read_row_by_row(tmp_path):
     """As such exports come: a South American arrival named BRT (the zone database says -03),
-    an arrival printed at the departure's minute, and a local time at an airport with no
-    code. Each odd row is rejected with its reason; none stops the import."""
+    an arrival printed at the departure's minute, a local time at an airport with no code, an
+    airport with only its ICAO code in brackets. Odd rows are rejected with their reason;
+    none stops the import."""
     path = tmp_path / "history.csv"
     path.write_text(
         ",Date,Flight,Departure,STD,Arrival,STA,Aircraft,Status,Duration\n"
@@ -396,12 +397,17 @@ def test_a_flight_history_export_with_real_world_oddities_is_read_row_by_row(tmp
         '"Wichita, KS(ICT/KICT)",,B737 (N623XX),Landed 16:52 CST,00h00m\n'
         '2,2020-02-01, WQ7001,"Somewhere, UT ",10:00 MST,"Phoenix, AZ(AZA/KIWA)",,'
         "B734 (N440XX),Landed 11:30 MST,01h30m\n"
+        '3,2020-02-02, WQ7002,"Wendover, UT (KENV)",09:00 MST,"Phoenix, AZ(AZA/KIWA)",,'
+        "B734 (N440XX),Landed 10:40 MST,01h40m\n"
     )
     run = import_path("flightlog", path)
 
-    assert (run.status, run.rows, run.accepted, run.rejected) == ("rejects", 3, 1, 2)
-    leg = Leg.objects.get()
-    assert leg.arrival_time == dt.datetime(2020, 4, 24, 17, 20, tzinfo=dt.UTC)
+    assert (run.status, run.rows, run.accepted, run.rejected) == ("rejects", 4, 2, 2)
+    brazil = Leg.objects.get(arrival_airport__icao="SBCF")
+    assert brazil.arrival_time == dt.datetime(2020, 4, 24, 17, 20, tzinfo=dt.UTC)
+    # An airport without an IATA code is printed with its ICAO code alone.
+    wendover = Leg.objects.get(departure_airport__icao="KENV")
+    assert wendover.departure_time == dt.datetime(2020, 2, 2, 16, 0, tzinfo=dt.UTC)
     messages: dict[int, str] = {}
     for rejected in run.rejected_rows.all():
         messages[rejected.line] = messages.get(rejected.line, "") + rejected.message + "; "

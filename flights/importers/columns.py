@@ -127,13 +127,16 @@ def is_redacted(value: str) -> bool:
     return bool(value) and value[0] == "(" and bool(_REDACTION.match(value.strip()))
 
 
-# "Miami, FL(MIA/KMIA)", "La Mesa(SAP/MHLM)", "Guatemala City (GUA / MGGT)".
-_BRACKETED_CODES = re.compile(r"\(\s*([A-Za-z0-9]{3,4})?\s*/\s*([A-Za-z0-9]{3,4})?\s*\)\s*$")
+# "Miami, FL(MIA/KMIA)", "La Mesa(SAP/MHLM)", "Guatemala City (GUA / MGGT)", and with one code
+# where the airport has no IATA code: "Wendover, UT (KENV)".
+_BRACKETED_CODES = re.compile(
+    r"\(\s*([A-Za-z0-9]{3,4})?\s*(?:/\s*([A-Za-z0-9]{3,4})?\s*)?\)\s*$"
+)
 
 
 def airport_codes(value: str) -> list[str]:
     """The codes a cell gives for one airport, best first: a bracketed `(IATA/ICAO)` gives its
-    ICAO then its IATA code; anything else is a code itself."""
+    ICAO then its IATA code, a bracketed `(ICAO)` that code; anything else is a code itself."""
     m = _BRACKETED_CODES.search(value)
     if m is None:
         return [value.strip()] if value.strip() else []
