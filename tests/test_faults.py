@@ -233,6 +233,9 @@ class Stack:
             "STATIC_ROOT": str(self.directory / "static"),
             "MEDIA_ROOT": str(self.directory / "media"),
             "LOG_LEVEL": "WARNING",
+            # The traffic of these tests is one client asking as fast as the pages answer:
+            # the API's anonymous throttle (its own tests: test_api.py) would answer 429.
+            "API_ANON_RATE": "0",
         }
         self.web = Gunicorn(self.env, self.directory)
 

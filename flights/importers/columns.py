@@ -129,9 +129,7 @@ def is_redacted(value: str) -> bool:
 
 # "Miami, FL(MIA/KMIA)", "La Mesa(SAP/MHLM)", "Guatemala City (GUA / MGGT)", and with one code
 # where the airport has no IATA code: "Wendover, UT (KENV)".
-_BRACKETED_CODES = re.compile(
-    r"\(\s*([A-Za-z0-9]{3,4})?\s*(?:/\s*([A-Za-z0-9]{3,4})?\s*)?\)\s*$"
-)
+_BRACKETED_CODES = re.compile(r"\(\s*([A-Za-z0-9]{3,4})?\s*(?:/\s*([A-Za-z0-9]{3,4})?\s*)?\)\s*$")
 
 
 def airport_codes(value: str) -> list[str]:
