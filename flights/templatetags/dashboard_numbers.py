@@ -1,7 +1,13 @@
 """Numbers as the report pages print them: thousands separators, blanks where nothing compares."""
 
+from html import escape
+
 from django import template
 from django.contrib.humanize.templatetags.humanize import intcomma
+from django.utils import formats
+from django.utils.safestring import mark_safe
+
+from flights import flight_table
 
 register = template.Library()
 
@@ -53,8 +59,6 @@ def public_part(note: str) -> str:
 @register.filter
 def flight_rows(flights, columns: str = "short"):
     """The <tr> rows of a flight table (flights.flight_table): "short" or "list" columns."""
-    from flights import flight_table
-
     return flight_table.rows(
         flights, flight_table.LIST if columns == "list" else flight_table.SHORT
     )
@@ -62,8 +66,6 @@ def flight_rows(flights, columns: str = "short"):
 
 def grouped():
     """intcomma for whole numbers in the page's language, as one format call per number."""
-    from django.utils import formats
-
     separator = formats.get_format("THOUSAND_SEPARATOR")
     if formats.get_format("NUMBER_GROUPING") != 3:
         return intcomma
@@ -74,10 +76,6 @@ def grouped():
 def series_rows(table, bucket: str = "month"):
     """The rows of series_table.html (one per month or week, a cell per kind), written in
     Python: years of weeks are thousands of cells, each an intcomma in a template loop."""
-    from html import escape
-
-    from django.utils.safestring import mark_safe
-
     number = grouped()
     shape = "%Y-%m-%d" if bucket == "week" else "%Y-%m"
     rows = []
