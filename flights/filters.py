@@ -13,14 +13,13 @@ under a filter the reader typed.
 
 import dataclasses
 import datetime as dt
-import html
+import functools
 
 import django_filters
 from django import forms
 from django.db import connections, router
 from django.shortcuts import redirect, render
 from django.utils.http import urlencode
-from django.utils.safestring import SafeString, mark_safe
 from django.utils.text import slugify
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
@@ -91,6 +90,18 @@ WITH RECURSIVE o(id) AS (
 )
 SELECT id FROM o WHERE id IS NOT NULL
 """
+
+
+def filter_options() -> dict[str, list[tuple[str, str]]]:
+    """The pickers' suggestions, (code, name) pairs: every country, by name, and every departure
+    airport. Served apart from the pages (flights.views.dashboard.filter_options) and fetched by
+    static/js/filters.js when a reader first uses the form: three queries and about 11 KB that
+    every cold page paid for a list few readers open (docs/dashboard.md, "What a cold page
+    costs")."""
+    return {
+        "countries": sorted(country_names().items(), key=lambda item: item[1]),
+        "airports": origin_airports(),
+    }
 
 
 def _origin_ids():
@@ -208,8 +219,7 @@ class FlightFilterForm(forms.Form):
 
     def __new__(cls, *args, **kwargs):
         if cls is FlightFilterForm:
-            data = args[0] if args else kwargs.get("data")
-            return FlightFilterSet(data).form
+            return _declared_form_class()(*args, **kwargs)
         return super().__new__(cls)
 
     def __init__(self, *args, **kwargs):
@@ -321,31 +331,6 @@ class FlightFilterForm(forms.Form):
     def filter_legs(self, qs=None):
         return self.plain().filter_legs(qs)
 
-    def country_options(self) -> list[tuple[str, str]]:
-        return sorted(country_names().items(), key=lambda item: item[1])
-
-    def airport_options(self) -> list[tuple[str, str]]:
-        return origin_airports()
-
-    # The pickers' <option>s, built here rather than in a template loop: two thousand airports
-    # cost a template ~100 ms per page, a join ~2 ms.
-    def country_datalist(self) -> SafeString:
-        return _options(self.country_options())
-
-    def airport_datalist(self) -> SafeString:
-        return _options(self.airport_options())
-
-
-def _options(pairs: list[tuple[str, str]]) -> SafeString:
-    # The standard library's escape (what django's calls) without the lazy-text wrapper around
-    # it: hundreds of airports per page.
-    return mark_safe(  # noqa: S308 - every value is escaped
-        "".join(
-            f'<option value="{html.escape(code)}">{html.escape(name)}</option>'
-            for code, name in pairs
-        )
-    )
-
 
 def _text(label, size, placeholder, max_length, datalist=""):
     attrs = {"size": size, "placeholder": placeholder}
@@ -422,6 +407,14 @@ class LegFilterSet(FlightFilterSet):
 
     def filter_queryset(self, queryset):
         return self.form.plain().filter_legs(queryset)
+
+
+@functools.cache
+def _declared_form_class() -> type[FlightFilterForm]:
+    """The form class django-filter derives from FlightFilterSet's filters, built once: each
+    FilterSet deep-copies all its filters to build it, 2 ms of every page (the fields are still
+    copied per form, as Django's forms do)."""
+    return type(FlightFilterSet().form)
 
 
 class InvalidFilters(Exception):

@@ -29,6 +29,7 @@ urlpatterns = [
     path("airports/<str:code>/", dashboard.airport_detail, name="airport_detail"),
     path("aircraft/<str:registration>/", dashboard.aircraft_detail, name="aircraft_detail"),
     path("countries/<str:code>/", dashboard.country_detail, name="country_detail"),
+    path("filters/options.json", dashboard.filter_options_json, name="filter_options"),
     # reports, reconciliation, people, methodology, directories (dashboard area)
     path("reports/", reports.report_index, name="report_index"),
     path("reports/reconciliation/", reports.reconciliation, name="reconciliation"),

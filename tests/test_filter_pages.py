@@ -3,6 +3,7 @@
 import datetime as dt
 
 import pytest
+from django.conf import settings
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
@@ -64,8 +65,24 @@ def test_operator_links_carry_the_slug_and_old_ids_still_work(client):
 def test_pickers_offer_countries_and_airports_by_name(client):
     make_flight(("KAEX", "MGGT"), date=dt.date(2024, 1, 10))
     html = client.get(reverse("flights:flight_list")).content.decode()
-    assert 'list="country-names"' in html and '<option value="GT">Guatemala</option>' in html
-    assert 'list="airport-codes"' in html and '<option value="AEX">' in html
+    options_url = reverse("flights:filter_options")
+    assert f'data-options="{options_url}"' in html
+    assert 'list="country-names"' in html and 'list="airport-codes"' in html
+    # The suggestions themselves are fetched when the form is used, not sent with every page.
+    assert "Guatemala</option>" not in html
+    options = client.get(options_url).json()
+    assert ["GT", "Guatemala"] in options["countries"]
+    assert [code for code, _name in options["airports"]] == ["AEX"]
+
+
+def test_picker_suggestions_are_escaped_by_the_browser_not_built_as_html(client):
+    from flights.models import Country
+
+    Country.objects.filter(code="GT").update(name="<b>Guate</b>mala")
+    options = client.get(reverse("flights:filter_options")).json()
+    assert ["GT", "<b>Guate</b>mala"] in options["countries"]
+    script = (settings.BASE_DIR / "static/js/filters.js").read_text()
+    assert "textContent" in script and "innerHTML" not in script
 
 
 def test_synthetic_flights_are_listed_only_when_asked_for(client):

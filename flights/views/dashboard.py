@@ -10,7 +10,7 @@ import datetime as dt
 from collections.abc import Callable
 
 import plotly.graph_objects as go
-from django.http import Http404
+from django.http import Http404, JsonResponse
 from django.shortcuts import get_object_or_404, render
 from django.urls import NoReverseMatch, reverse
 from django.utils.http import urlencode
@@ -21,7 +21,7 @@ from django.views.decorators.http import require_safe
 from flights import aggregates, charts, flight_pages, synthetic
 from flights.adsb.review import tracks_for_legs
 from flights.cache import cached
-from flights.filters import FlightFilterForm, page_filters
+from flights.filters import FlightFilterForm, filter_options, page_filters
 from flights.models import Aircraft, Airport, Country, Flight
 
 EXPORTS = {
@@ -279,6 +279,12 @@ def route_map(request):
             else None,
         )
     return render(request, "flights/dashboard/map.html", context)
+
+
+@require_safe
+def filter_options_json(request):
+    """The filter form's suggestions, fetched by static/js/filters.js (flights.filters)."""
+    return JsonResponse(filter_options())
 
 
 def _rows_in_order(ids: list[int]) -> list[Flight]:
