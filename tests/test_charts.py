@@ -164,3 +164,12 @@ def test_the_page_pre_empts_every_inline_style_plotly_would_inject():
     for style_id in set(injected):
         assert f'id="{style_id}"' in scripts
     assert 'id="plotly.js-style-global" class="no-inline-styles"' in scripts
+
+
+def test_chart_json_escapes_script_endings_in_text_that_is_not_ascii():
+    from flights.views.dashboard import escape_json
+
+    text = '{"label":"Bogotá → </script><b>&amp;"}'
+    assert escape_json(text) == (
+        '{"label":"Bogotá → \\u003C/script\\u003E\\u003Cb\\u003E\\u0026amp;"}'
+    )

@@ -32,7 +32,15 @@ EXPORTS = {
     "api_docs": "flights:api_docs",
 }
 # Sort keys the flight list accepts: flights.flight_pages.ORDERS; anything else is newest first.
-_JSON_ESCAPES = {ord("<"): "\\u003C", ord(">"): "\\u003E", ord("&"): "\\u0026"}
+_JSON_ESCAPES = (("<", "\\u003C"), (">", "\\u003E"), ("&", "\\u0026"))
+
+
+def escape_json(text: str) -> str:
+    """JSON text safe inside <script>, as json_script escapes it. str.replace, not translate:
+    translate takes its slow path on any non-ASCII text, 24 ms on the route map's figure."""
+    for character, escaped in _JSON_ESCAPES:
+        text = text.replace(character, escaped)
+    return text
 
 
 def chart_json(name: str, key, build: Callable[[], go.Figure]) -> SafeString:
@@ -43,7 +51,7 @@ def chart_json(name: str, key, build: Callable[[], go.Figure]) -> SafeString:
     """
 
     def serialise() -> str:
-        return build().to_json(validate=False).translate(_JSON_ESCAPES)
+        return escape_json(build().to_json(validate=False))
 
     return mark_safe(cached(f"chart:{name}", key, serialise))  # noqa: S308
 
