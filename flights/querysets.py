@@ -90,11 +90,39 @@ class FlightQuerySet(models.QuerySet):
             "destination",
         )
 
+    # The columns a flight table row reads (flights.flight_table), and its three related rows.
+    TABLE_FIELDS = (
+        "id",
+        "date",
+        "route",
+        "is_synthetic",
+        "leg_count",
+        "distance_km",
+        "pax_count",
+        "pax_min",
+        "pax_max",
+        "pax_basis",
+        "kind",
+        "status",
+        "aircraft__registration",
+        "aircraft_type__name",
+        "destination_country__name",
+    )
+
     def for_table(self):
-        """What a flight table row shows (flights.flight_table): the aircraft, its type and the
-        destination country come in three small queries by id, not as joins. Joined to the
-        eight tables of with_route(), a 20-row page cost PostgreSQL 15-47 ms of planning for
-        3 ms of execution at 1,000,000 flights (docs/benchmarks.md, "Analyst pages")."""
+        """What a flight table row shows (flights.flight_table) and nothing more: its columns,
+        the aircraft's registration, the type's and destination country's names, in three
+        left joins. Whole rows and related rows fetched by id took 8-12 ms for a 20-row table
+        at 1,000,000 flights, these 4-7 ms; joined to the eight tables of with_route(),
+        planning alone took 15-47 ms (docs/benchmarks.md, "Analyst pages"). A field left out
+        here would be a query per row: tests/test_flight_table.py counts them."""
+        return self.select_related("aircraft", "aircraft_type", "destination_country").only(
+            *self.TABLE_FIELDS
+        )
+
+    def for_detail(self):
+        """One flight's page: the whole row, its aircraft, type and destination by id (one
+        small query each; the eight-table join's planning was most of this page's SQL)."""
         return self.prefetch_related("aircraft", "aircraft_type", "destination_country")
 
     def with_legs(self):

@@ -80,3 +80,32 @@ def test_series_rows_write_a_cell_per_kind_and_a_total():
         '<td class="num">1,203</td></tr>'
     )
     assert series_rows(table, "week").startswith("<tr><td>2024-03-01</td>")
+
+
+def test_a_table_of_many_flights_is_one_query_with_no_query_per_row(
+    reference_data, django_assert_num_queries
+):
+    # for_table() loads only the columns the rows read: a column the rows use but the
+    # queryset leaves out would be loaded row by row, one query each.
+    for i in range(5):
+        make_flight(aircraft=make_aircraft(f"N80{i}TJ"), pax_count=10 + i, pax_basis="reported")
+    make_flight(aircraft_type=AircraftType.objects.get(designator="B738"))
+    with django_assert_num_queries(1):
+        html = rows()
+    assert html.count("<tr>") == 6 and "N804TJ" in html and "Boeing" in html
+
+
+def test_month_rows_write_the_month_then_each_named_number():
+    import datetime as dt
+
+    from flights.templatetags.dashboard_numbers import month_rows
+
+    months = [
+        {"month": dt.date(2024, 3, 1), "departures": 1200, "arrivals": 7},
+        {"month": dt.date(2024, 4, 1), "departures": 0, "arrivals": 12345},
+    ]
+    assert month_rows(months, "departures,arrivals") == (
+        '<tr><td>2024-03</td><td class="num">1,200</td><td class="num">7</td></tr>'
+        '<tr><td>2024-04</td><td class="num">0</td><td class="num">12,345</td></tr>'
+    )
+    assert month_rows(months, "arrivals").count("<td") == 4

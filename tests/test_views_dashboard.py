@@ -344,7 +344,7 @@ def test_flight_detail_queries_stay_constant_with_its_sightings(
             status="approved",
         )
     # One more than before ADS-B: the stored tracks of the flight's legs, in one query; the
-    # destination country and operator by id, not joined (Flight.objects.for_table); an
+    # destination country and operator by id, not joined (Flight.objects.for_detail); an
     # aircraft and its type would be one query each more.
     with django_assert_max_num_queries(11):
         html = client.get(flight.get_absolute_url()).content.decode()

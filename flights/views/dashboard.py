@@ -357,9 +357,7 @@ def _with(query: str, **pairs: str) -> str:
 @require_safe
 def flight_detail(request, pk: int):
     # The sightings partial (sightings area) walks sightings, their airports and photos.
-    # Related rows by id (for_table), not joined: the planner's time for an eight-table join
-    # was most of this page's SQL at 1,000,000 flights.
-    flights = Flight.objects.for_table().with_legs()
+    flights = Flight.objects.for_detail().with_legs()
     flights = flights.prefetch_related(
         "aircraft__aircraft_type", "operator", "sightings__airport", "sightings__photos"
     )
