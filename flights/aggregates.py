@@ -203,7 +203,7 @@ def _overview_parts(flights, values: FilterValues) -> dict:
     days = {(day, kind): n for kind, day, n in rolled or ()}
     if not days:
         return {"first": None, "last": None, "n": 0}
-    countries, origins, operators = _top_lists(flights, values)
+    countries, origins, operators, us_airports = _top_lists(flights, values)
     first, last = span or (min(day for day, _ in days), max(day for day, _ in days))
     return {
         "first": first,
@@ -212,12 +212,14 @@ def _overview_parts(flights, values: FilterValues) -> dict:
         "series": lambda bucket: _series_from_days(days, bucket),
         "countries": countries,
         "origins": origins,
+        "us_airports": us_airports,
         "operators": operators,
     }
 
 
-def _top_lists(flights, values: FilterValues) -> tuple[list, list, list]:
-    """Top destination countries, US origins and operators of the flights: from the operator
+def _top_lists(flights, values: FilterValues) -> tuple[list, list, list, dict]:
+    """Top destination countries, US origins and operators of the flights, and the US origin
+    airports by id: from the operator
     rollup (countries, operators) and the origin rollup when both can answer, else from one
     GROUP BY (country, origin, operator) of the flights."""
     by_operator = rollups.flight_counts(values, ("country", "operator"), flights.db)
@@ -237,10 +239,11 @@ def _top_lists(flights, values: FilterValues) -> tuple[list, list, list]:
         if country is not None:
             countries[country] += n
         operators[operator] += n
-    us_airports = set(
-        Airport.objects.filter(country_id="US", id__in={o for o, _ in by_origin if o}).values_list(
-            "id", flat=True
-        )
+    # The US origins whole (what the page prints of them), in the query that picks them out.
+    us_airports = (
+        Airport.objects.filter(country_id="US", id__in={o for o, _ in by_origin if o})
+        .only("id", "icao", "iata", "lid", "name")
+        .in_bulk()
     )
     for origin, n in by_origin:
         if origin in us_airports:
@@ -249,6 +252,7 @@ def _top_lists(flights, values: FilterValues) -> tuple[list, list, list]:
         _top(countries, TOP, flights.db),
         _top(origins, TOP, flights.db),
         _top(operators, TOP - 2, flights.db),
+        us_airports,
     )
 
 
@@ -301,7 +305,7 @@ def overview(form: FlightFilterForm) -> dict:
         bucket = _bucket(span["first"], span["last"])
         names = country_names()
         operator_names = dict(operator_choices())
-        airports = Airport.objects.in_bulk([o for o, _ in span["origins"]])
+        airports = span["us_airports"]
         total = span["n"]
         shown = sum(n for _, n in span["operators"])
         operator_rows = [
