@@ -23,6 +23,7 @@ ACCESS: dict[str, str] = {
     "flights:airport_detail": "public",
     "flights:aircraft_detail": "public",
     "flights:country_detail": "public",
+    "flights:filter_options": "public",
     # reports, reconciliation, people, methodology, directories (dashboard area)
     "flights:report_index": "public",
     "flights:reconciliation": "public",
