@@ -12,6 +12,7 @@ import pycountry
 from django.db import transaction
 
 from flights.models import AircraftType, Airport, Country, Operator
+from flights.models.reference import forget_short_code_clashes
 
 DATA_DIR = Path(__file__).resolve().parent / "data"
 # Codes airportsdata uses that ISO 3166 has not assigned.
@@ -72,6 +73,9 @@ def load_airports() -> int:
                 unique_fields=["icao"],
                 update_fields=fields,
             )
+    # bulk_create sends no post_save: this process would keep the short-code clashes of the
+    # airports it had before (an empty table's none: `IWA` offered for Mesa Gateway).
+    forget_short_code_clashes()
     return len(rows)
 
 

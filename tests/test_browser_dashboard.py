@@ -97,6 +97,23 @@ def test_the_flight_list_page_sorts_in_the_browser(page, flights):
     assert page.locator("#flight-list tbody tr").first.locator("td").nth(2).inner_text() == "1"
 
 
+def test_the_pickers_are_filled_when_the_reader_first_uses_the_form(page, flights):
+    requests = []
+    page.on("request", lambda r: requests.append(r.url))
+    page.goto(reverse("flights:flight_list"))
+    options_url = reverse("flights:filter_options")
+    assert page.locator("#country-names option").count() == 0
+    assert not any(options_url in url for url in requests)
+    page.locator("details.filters summary").click()
+    page.focus("#id_airport")
+    page.wait_for_function("() => document.querySelectorAll('#airport-codes option').length > 0")
+    codes = page.eval_on_selector_all("#airport-codes option", "os => os.map(o => o.value)")
+    assert codes == ["AEX", "HRL", "KIWA"]  # KIWA: IWA is Ivanovo's IATA code
+    assert page.locator("#country-names option[value='GT']").count() == 1
+    page.focus("#id_country")
+    assert sum(options_url in url for url in requests) == 1
+
+
 def test_changing_a_filter_changes_the_url_and_the_numbers(page, flights):
     page.goto(reverse("flights:dashboard") + "?start=2024-01-01&end=2024-12-31")
     wait_for_charts(page)

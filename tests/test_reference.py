@@ -60,3 +60,20 @@ def test_aggregate_labels_follow_the_airport_code_rule(reference_data):
     # exactly as Airport.code does and as /airports/KIWA/ opens.
     assert airport_label("KIWA", "AZA", "IWA") == Airport.objects.get(icao="KIWA").code == "KIWA"
     assert airport_label("KAEX", "AEX", "AEX") == "AEX"
+
+
+def test_loading_airports_forgets_the_short_code_clashes_this_process_knew():
+    from flights.models import Airport
+    from flights.models.reference import (
+        clashing_icaos,
+        forget_short_code_clashes,
+        short_code,
+    )
+    from flights.reference import load_reference_data
+
+    Airport.objects.all().delete()
+    forget_short_code_clashes()
+    assert clashing_icaos() == frozenset()  # no airports, no clashes: now remembered
+    load_reference_data()
+    mesa = Airport.objects.get(icao="KIWA")
+    assert short_code(mesa.icao, mesa.iata, mesa.lid) == "KIWA"

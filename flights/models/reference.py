@@ -120,7 +120,8 @@ def find_clashes(rows) -> set[int]:
     return {pk for pk, a, b, c in rows if resolve(c or b or a) != pk}
 
 
-def _forget_clashes(**kwargs) -> None:
+def forget_short_code_clashes(**kwargs) -> None:
+    """Recompute the clashes on next use: after any change to the airports."""
     global _clashes, _clashing_icaos
     _clashes = _clashing_icaos = None
 
@@ -220,5 +221,5 @@ class Aircraft(models.Model):
         return self.aircraft_type.typical_seats if self.aircraft_type_id else None
 
 
-models.signals.post_save.connect(_forget_clashes, sender=Airport)
-models.signals.post_delete.connect(_forget_clashes, sender=Airport)
+models.signals.post_save.connect(forget_short_code_clashes, sender=Airport)
+models.signals.post_delete.connect(forget_short_code_clashes, sender=Airport)
