@@ -19,8 +19,12 @@ def django_db_setup(django_db_setup, django_db_blocker):
 def reference_data(db):
     """Airports, aircraft types and operators; reloaded after a transactional test flushed them."""
     from flights.models import Airport
+    from flights.models.reference import forget_short_code_clashes
     from flights.reference import load_reference_data
 
+    # The process keeps the short-code clashes it computed; a test before this one may have
+    # computed them from airports its rolled-back transaction held (other ids).
+    forget_short_code_clashes()
     if not Airport.objects.filter(icao="KAEX").exists():
         load_reference_data()
 
