@@ -94,7 +94,7 @@ SELECT id FROM o WHERE id IS NOT NULL
 
 def filter_options() -> dict[str, list[tuple[str, str]]]:
     """The pickers' suggestions, (code, name) pairs: every country, by name, and every departure
-    airport. Served apart from the pages (flights.views.dashboard.filter_options) and fetched by
+    airport. Served apart from the pages (flights.views.dashboard.filter_options_json), fetched by
     static/js/filters.js when a reader first uses the form: three queries and about 11 KB that
     every cold page paid for a list few readers open (docs/dashboard.md, "What a cold page
     costs")."""
