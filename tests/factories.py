@@ -4,6 +4,8 @@ import datetime as dt
 import itertools
 from pathlib import Path
 
+from django.db import transaction
+
 from flights.choices import FlightKind, ReviewStatus, SourceKind
 from flights.models import Aircraft, AircraftType, Airport, Flight, FlightSource, Leg, Source
 
@@ -38,7 +40,15 @@ def make_flight(
     source: Source | None = None,
     **fields,
 ) -> Flight:
-    """A flight flying `route` (ICAO codes) on `date`, one leg per hop, route fields refreshed."""
+    """A flight flying `route` (ICAO codes) on `date`, one leg per hop, route fields refreshed.
+
+    Written in one transaction, as imports and the admin write flights: the alert hooks run on
+    commit, so a real worker evaluates the whole flight, never one still missing its legs."""
+    with transaction.atomic():
+        return _make_flight(route, date, kind, status, aircraft, times, source, **fields)
+
+
+def _make_flight(route, date, kind, status, aircraft, times, source, **fields) -> Flight:
     flight = Flight.objects.create(date=date, kind=kind, status=status, aircraft=aircraft, **fields)
     airports = {a.icao: a for a in Airport.objects.filter(icao__in=route)}
     for seq, (dep, arr) in enumerate(itertools.pairwise(route), start=1):
