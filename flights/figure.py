@@ -9,7 +9,6 @@ allows (`fig.layout.xaxis.range`), and written with orjson: json.dumps took 14 t
 on the route map's figure of 30,000 numbers (7 ms of a cold map page; docs/benchmarks.md).
 """
 
-import datetime as dt
 import decimal
 import types
 
@@ -75,9 +74,7 @@ layout = types.SimpleNamespace(Template=Node)
 
 
 def _json_default(value):
-    # orjson writes dates and datetimes itself, as isoformat() does.
-    if isinstance(value, dt.date | dt.datetime):
-        return value.isoformat()
+    # Only what orjson cannot write itself: it writes dates and datetimes as isoformat() does.
     if isinstance(value, decimal.Decimal):
         return float(value)
     raise TypeError(f"{type(value).__name__} is not JSON serialisable")
