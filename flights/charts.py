@@ -16,7 +16,7 @@ from django.utils.translation import gettext
 
 from flights import figure as go
 from flights.choices import FlightKind
-from flights.geo import great_circle_km, great_circle_points
+from flights.geo import great_circle_points
 
 # Okabe & Ito (2008), "Color Universal Design".
 OKABE_ITO = {
@@ -333,7 +333,7 @@ def _arc(a: Mapping, b: Mapping, steps: int) -> tuple[list[float], list[float]]:
 
 @functools.lru_cache(maxsize=20_000)
 def _arc_between(lat1: float, lon1: float, lat2: float, lon2: float, steps: int) -> tuple:
-    """Pure geometry, kept per process: the map's 2,000 arcs were most of a cold map page."""
+    """Pure geometry, kept per process: a flight map draws the same legs again and again."""
     points = great_circle_points(lat1, lon1, lat2, lon2, steps=steps)
     return tuple(round(p[0], 2) for p in points), tuple(round(p[1], 2) for p in points)
 
@@ -363,96 +363,51 @@ def _view_buttons() -> list[dict]:
     ]
 
 
-def _arc_steps(a: Mapping, b: Mapping) -> int:
-    """Points enough for the curve to show: a 1,000 km hop is straight at map scale, an ocean
-    crossing needs 16. Most routes are short, so this is most of the map page's size."""
-    return _steps_between(a["lat"], a["lon"], b["lat"], b["lon"])
-
-
-@functools.lru_cache(maxsize=20_000)
-def _steps_between(lat1: float, lon1: float, lat2: float, lon2: float) -> int:
-    return min(16, max(4, int(great_circle_km(lat1, lon1, lat2, lon2) // 400)))
-
-
 def _route_weight(n: int, top: int) -> int:
     """0..3: rare routes faint and thin, the busiest strong and thick (square-root scale)."""
     return min(3, int(4 * math.sqrt(n / top)))
 
 
-def _route_traces(routes: list[Mapping]) -> list[go.Scattergeo]:
-    """One line trace per (kind, weight): every route drawn, coloured by kind, with an arrow
-    three quarters along pointing the way it was flown; the legend shows each kind's line."""
+def _route_spec(routes: list[Mapping]) -> dict:
+    """Every route as the browser draws it (static/js/charts.js, `routeTraces`): each endpoint
+    once, each route as [from, to, legs, kind, weight] indexes. The great-circle arcs, their
+    arrows and the hover text are computed there: as Python traces they were a fifth of a cold
+    route map's server time and most of its bytes (docs/dashboard.md, "What a cold page
+    costs"). Codes are escaped here (`safe`), so the browser only joins them."""
     top = max((r["n"] for r in routes), default=1)
-    groups: dict[tuple[str, int], dict[str, list]] = {}
+    kinds = list(KIND_COLOURS)
+    index: dict[tuple, int] = {}
+    points, codes, urls, rows = [], [], [], []
     for route in routes:
-        a, b = route["from"], route["to"]
-        lats, lons = _arc_between(a["lat"], a["lon"], b["lat"], b["lon"], _arc_steps(a, b))
-        group = groups.setdefault(
-            (route["kind"], _route_weight(route["n"], top)), {"lat": [], "lon": [], "size": []}
-        )
-        sizes = [0] * (len(lats) + 1)  # a marker per point, and the gap (None) after the arc
-        sizes[(len(lats) * 3) // 4] = 9
-        group["lat"].extend(lats)
-        group["lat"].append(None)
-        group["lon"].extend(lons)
-        group["lon"].append(None)
-        group["size"].extend(sizes)
-    traces = []
-    shown: set[str] = set()
-    for kind in KIND_COLOURS:
-        for weight in range(4):
-            group = groups.get((kind, weight))
-            if not group:
-                continue
-            traces.append(
-                go.Scattergeo(
-                    lat=group["lat"],
-                    lon=group["lon"],
-                    mode="lines+markers",
-                    line={"width": 1 + 1.1 * weight, "color": KIND_COLOURS[kind]},
-                    marker={
-                        "size": group["size"],
-                        "symbol": "triangle-up",
-                        "angleref": "previous",
-                        "color": KIND_COLOURS[kind],
-                    },
-                    opacity=0.3 + 0.23 * weight,
-                    hoverinfo="skip",
-                    name=str(KIND_LABELS[kind]),
-                    legendgroup=kind,
-                    showlegend=kind not in shown,
-                )
-            )
-            shown.add(kind)
-    return traces
-
-
-def _route_hover_trace(routes: list[Mapping]) -> go.Scattergeo:
-    """An invisible marker at each route's middle: its hover text and its link."""
-    mids = [
-        _arc_between(r["from"]["lat"], r["from"]["lon"], r["to"]["lat"], r["to"]["lon"], 16)
-        for r in routes
-    ]
-    # Words looked up once, not per route: a map has thousands.
-    legs = gettext("legs")
-    kinds = {kind: str(label).lower() for kind, label in KIND_LABELS.items()}
-    return go.Scattergeo(
-        lat=[lats[len(lats) // 2] for lats, _ in mids],
-        lon=[lons[len(lons) // 2] for _, lons in mids],
-        mode="markers",
-        marker={"size": 10, "color": "rgba(0,0,0,0)"},
-        text=[
-            safe(
-                f"{r['from']['code']} → {r['to']['code']}: {r['n']:,} {legs} "
-                f"({kinds.get(r['kind'], r['kind'])})"
-            )
-            for r in routes
+        if route["kind"] not in KIND_COLOURS:
+            continue
+        ends = []
+        for place in (route["from"], route["to"]):
+            key = (place.get("icao") or place["code"], place["lat"], place["lon"])
+            if key not in index:
+                index[key] = len(points)
+                points.append([place["lat"], place["lon"]])
+                codes.append(safe(place["code"]))
+                urls.append(place.get("url", ""))
+            ends.append(index[key])
+        weight = _route_weight(route["n"], top)
+        rows.append([*ends, route["n"], kinds.index(route["kind"]), weight])
+    return {
+        "points": points,
+        "codes": codes,
+        "urls": urls,
+        "routes": rows,
+        "kinds": [
+            {
+                "name": str(KIND_LABELS[kind]),
+                "hover": str(KIND_LABELS[kind]).lower(),
+                "colour": KIND_COLOURS[kind],
+            }
+            for kind in kinds
         ],
-        customdata=[r.get("url", "") for r in routes],
-        hoverinfo="text",
-        showlegend=False,
-        name=gettext("routes"),
-    )
+        "legs": gettext("legs"),
+        "name": gettext("routes"),
+    }
 
 
 def _airport_trace(airports: list[Mapping]) -> go.Scattergeo:
@@ -487,10 +442,9 @@ def route_map(routes: Iterable[Mapping], airports: Iterable[Mapping]) -> go.Figu
     label, url}. Opens on the Americas; a button shows the world.
     """
     routes, airports = list(routes), list(airports)
-    fig = go.Figure(_route_traces(routes))
+    fig = go.Figure(_airport_trace(airports))
     if routes:
-        fig.add_trace(_route_hover_trace(routes))
-    fig.add_trace(_airport_trace(airports))
+        fig.extra["routes"] = _route_spec(routes)
     fig = _geo_layout(fig, height=560, fit=False, view=AMERICAS)
     fig.update_layout(updatemenus=_view_buttons())
     return fig

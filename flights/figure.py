@@ -88,6 +88,9 @@ class Figure:
             data = []
         self.data = list(data) if isinstance(data, list | tuple) else [data]
         self.layout = Node()
+        # Top-level keys beside data and layout, for what static/js/charts.js builds into
+        # traces itself (the route map's arcs); Plotly never sees them.
+        self.extra: dict = {}
         if layout:
             _merge(self.layout, layout)
 
@@ -125,7 +128,7 @@ class Figure:
         return self._append("annotations", properties)
 
     def to_plotly_json(self) -> dict:
-        return {"data": self.data, "layout": self.layout}
+        return {"data": self.data, "layout": self.layout, **self.extra}
 
     def to_json(self, validate: bool = False) -> str:
         # Non-ASCII text is written as UTF-8, not \\u escapes; integer keys as strings, as

@@ -86,6 +86,38 @@ def test_the_unfiltered_map_draws_the_shenyang_mission_with_its_label(page, demo
     assert box["width"] >= main["width"] - 40
 
 
+def test_the_route_map_draws_each_route_as_an_arc_with_an_arrow_and_a_hover(page, demo):
+    page.goto(reverse("flights:route_map"))
+    wait_for_charts(page)
+    drawn = page.evaluate(
+        """() => document.getElementById("chart-map").data.map(t => ({
+            name: t.name, mode: t.mode, lat: t.lat, lon: t.lon, text: t.text,
+            arrows: t.marker && Array.isArray(t.marker.size) ?
+                t.marker.size.filter(s => s > 0).length : 0,
+            customdata: t.customdata, showlegend: t.showlegend}))"""
+    )
+    lines = [t for t in drawn if t["mode"] == "lines+markers"]
+    assert "Removal" in {t["name"] for t in lines}
+    # Each kind in the legend once, however many weights it is drawn in.
+    assert sorted(t["name"] for t in lines if t["showlegend"]) == sorted({t["name"] for t in lines})
+    # Every route drawn, one arrow each; the Shenyang arc is a great circle (curved, many
+    # points), ending at Shenyang.
+    hover = next(t for t in drawn if t["name"] == "routes")
+    assert sum(t["arrows"] for t in lines) == len(hover["text"])
+    assert "ANC → SHE: 1 legs (removal)" in hover["text"]
+    ends = [
+        (t["lat"][i - 1], t["lon"][i - 1])
+        for t in lines
+        for i, value in enumerate(t["lat"])
+        if value is None
+    ]
+    assert any(abs(lat - 41.64) < 0.011 and abs(lon - 123.48) < 0.011 for lat, lon in ends)
+    # A route's hover links to its departure airport's page.
+    assert all(url.startswith("/airports/") for url in hover["customdata"])
+    airports = drawn[-1]
+    assert airports["name"].startswith("Airports")
+
+
 @pytest.mark.parametrize("page", SIZES, indirect=True)
 def test_including_synthetic_flights_shows_the_banner(page, demo):
     page.goto(reverse("flights:dashboard") + "?synthetic=include")

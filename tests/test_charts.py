@@ -6,7 +6,6 @@ import re
 from pathlib import Path
 
 import plotly
-import pytest
 from django.contrib.staticfiles import finders
 from django.template.loader import get_template
 
@@ -71,7 +70,7 @@ def test_ranking_without_a_total_prints_counts_only():
     assert list(fig.data[0].text) == ["1,234"]
 
 
-def test_route_map_draws_every_route_by_kind_with_direction_and_airport_links():
+def test_route_map_ships_every_route_by_kind_and_weight_for_the_browser_to_draw():
     aex, gua, she = (
         airport("AEX", 31.3, -92.5, 10),
         airport("GUA", 14.6, -90.5, 8),
@@ -84,32 +83,39 @@ def test_route_map_draws_every_route_by_kind_with_direction_and_airport_links():
         ],
         [aex, gua, she],
     )
-    assert {t.type for t in fig.data} == {"scattergeo"}
-    lines = [t for t in fig.data if t.mode == "lines+markers"]
-    # One trace per (kind, weight): the busy route thick and strong, the rare one faint.
-    assert [(t.name, t.line.width) for t in lines] == [
-        ("Removal", pytest.approx(4.3)),
-        ("Lateral / third-country removal", pytest.approx(2.1)),
-    ]
-    assert lines[0].line.color == charts.KIND_COLOURS["removal"]
-    assert lines[1].opacity < lines[0].opacity
-    # The rare Shenyang route is drawn: its arc ends at Shenyang.
-    assert lines[1].lat[-2] == pytest.approx(41.6) and lines[1].lon[-2] == pytest.approx(123.5)
-    # One arrow per route, three quarters along, turned the way the route was flown.
-    assert sum(1 for size in lines[1].marker.size if size) == 1
-    assert lines[1].marker.angleref == "previous"
-    assert fig.data[-2].text == (
-        "AEX → GUA: 8 legs (removal)",
-        "AEX → SHE: 1 legs (lateral / third-country removal)",
-    )
+    # The arcs are drawn by static/js/charts.js from the routes; the figure's own trace is the
+    # airports'.
+    assert [t.type for t in fig.data] == ["scattergeo"]
+    spec = json.loads(fig.to_json())["routes"]
+    kinds = [k["name"] for k in spec["kinds"]]
+    assert kinds[:2] == ["Removal", "Lateral / third-country removal"]
+    assert spec["kinds"][0]["colour"] == charts.KIND_COLOURS["removal"]
+    assert spec["kinds"][1]["hover"] == "lateral / third-country removal"
+    # [from, to, legs, kind, weight]: the busy route thick and strong, the rare Shenyang one
+    # faint but drawn, its end at Shenyang.
+    assert spec["routes"] == [[0, 1, 8, 0, 3], [0, 2, 1, 1, 1]]
+    assert spec["points"][2] == [41.6, 123.5]
+    assert spec["codes"] == ["AEX", "GUA", "SHE"]
+    assert spec["urls"][0] == "/airports/KAEX/"
+    assert (spec["legs"], spec["name"]) == ("legs", "routes")
     airports = fig.data[-1]
     assert airports.customdata == ("/airports/KAEX/", "/airports/KGUA/", "/airports/KSHE/")
     assert airports.marker.size[0] == 21 and airports.marker.size[2] < airports.marker.size[1]
-    # Coordinates are rounded to keep the page small.
-    assert all(v is None or round(v, 2) == v for t in lines for v in t.lat)
     # Opens on the Americas, with buttons for the Americas and the world.
     assert list(fig.layout.geo.lonaxis.range) == charts.AMERICAS["lon"]
     assert [b.label for b in fig.layout.updatemenus[0].buttons] == ["Americas", "World"]
+
+
+def test_route_map_describes_an_airport_once_however_many_routes_touch_it():
+    aex, gua, she = airport("AEX", 31.3, -92.5), airport("GUA", 14.6, -90.5), airport("SHE", 1, 2)
+    routes = [
+        {"from": aex, "to": gua, "n": 4, "kind": "removal"},
+        {"from": gua, "to": aex, "n": 2, "kind": "return"},
+        {"from": aex, "to": she, "n": 1, "kind": "nonsense"},  # a kind the map has no colour for
+    ]
+    spec = json.loads(charts.route_map(routes, [aex, gua]).to_json())["routes"]
+    assert spec["codes"] == ["AEX", "GUA"]
+    assert [r[:3] for r in spec["routes"]] == [[0, 1, 4], [1, 0, 2]]
 
 
 def test_flight_map_labels_each_stop_once_in_flying_order():

@@ -166,8 +166,12 @@ def test_route_map_weights_routes_and_sizes_airports_with_links(client, referenc
     airports = figure["data"][-1]
     assert "AEX Alexandria International Airport: 6 takeoffs and landings" in airports["hovertext"]
     assert reverse("flights:airport_detail", args=["KAEX"]) in airports["customdata"]
-    routes = figure["data"][-2]
-    assert "AEX → GUA: 2 legs (removal)" in routes["text"]
+    spec = figure["routes"]  # drawn as arcs by static/js/charts.js
+    aex, gua = spec["codes"].index("AEX"), spec["codes"].index("GUA")
+    removal = [k["name"] for k in spec["kinds"]].index("Removal")
+    assert [aex, gua, 2, removal] in [r[:4] for r in spec["routes"]]
+    assert spec["urls"][aex] == reverse("flights:airport_detail", args=["KAEX"])
+    assert '<a href="/airports/MGGT/">GUA</a>' in html  # the table of routes links both ends
     assert "14 legs on 7 routes between 8 airports." in html
 
 

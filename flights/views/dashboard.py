@@ -32,6 +32,8 @@ EXPORTS = {
     "api_docs": "flights:api_docs",
 }
 # Sort keys the flight list accepts: flights.flight_pages.ORDERS; anything else is newest first.
+# Rows in the route map's tables of routes and airports; the map itself draws them all.
+TABLE_ROWS = 25
 _JSON_ESCAPES = (("<", "\\u003C"), (">", "\\u003E"), ("&", "\\u0026"))
 
 
@@ -241,22 +243,20 @@ def overview(request):
 
 
 def _map_urls(data: dict) -> tuple[list[dict], list[dict], list[dict]]:
-    """Links for hover and click: airports to their pages, routes to their departure airport's
-    page, countries to theirs."""
+    """Links for hover and click: airports to their pages (a route's ends are the same
+    described airports, so its arc links where its departure airport does), countries to
+    theirs. The table's route rows get their links and kind names too."""
     airport_url = _airport_url_maker()
     country_url = reverse("flights:country_detail", args=["XX"])
-    airports = [{**a, "url": airport_url(a["icao"])} for a in data["airports"]]
+    linked = {a["icao"]: {**a, "url": airport_url(a["icao"])} for a in data["airports"]}
     routes = [
-        {
-            **r,
-            "url": airport_url(r["from"]["icao"]),
-            "to_url": airport_url(r["to"]["icao"]),
-            "kind_label": charts.KIND_LABELS[r["kind"]],
-        }
+        {**r, "from": linked[r["from"]["icao"]], "to": linked[r["to"]["icao"]]}
         for r in data["routes"]
     ]
+    for route in routes[:TABLE_ROWS]:
+        route["kind_label"] = charts.KIND_LABELS[route["kind"]]
     countries = [{**c, "url": country_url.replace("XX", c["code"])} for c in data["countries"]]
-    return airports, routes, countries
+    return list(linked.values()), routes, countries
 
 
 @require_safe
@@ -273,9 +273,9 @@ def route_map(request):
                 for k in charts.KIND_COLOURS
                 if k in kinds
             ],
-            airports=airports[:25],
+            airports=airports[:TABLE_ROWS],
             beyond=[a for a in airports if a["label"] and not -170 <= a["lon"] <= -25],
-            routes=routes[:25],
+            routes=routes[:TABLE_ROWS],
             countries=countries,
             map_chart=chart_json(
                 "map", synthetic.key(form), lambda: charts.route_map(routes, airports)

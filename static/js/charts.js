@@ -4,12 +4,115 @@
 (function () {
   "use strict";
 
+  var RADIUS_KM = 6371.0088;
+  var toRad = Math.PI / 180;
+
+  function round2(x) {
+    return Math.round(x * 100) / 100;
+  }
+
+  // Points along the great circle from a to b ([lat, lon] in degrees), as flights/geo.py's
+  // great_circle_points computes them for the single-flight map.
+  function arc(a, b, steps) {
+    var p1 = a[0] * toRad, l1 = a[1] * toRad, p2 = b[0] * toRad, l2 = b[1] * toRad;
+    var h = Math.pow(Math.sin((p2 - p1) / 2), 2) +
+      Math.cos(p1) * Math.cos(p2) * Math.pow(Math.sin((l2 - l1) / 2), 2);
+    var d = 2 * Math.asin(Math.min(1, Math.sqrt(h)));
+    if (d === 0) {
+      return {lat: [a[0], b[0]], lon: [a[1], b[1]], km: 0};
+    }
+    var x1 = Math.cos(p1) * Math.cos(l1), y1 = Math.cos(p1) * Math.sin(l1), z1 = Math.sin(p1);
+    var x2 = Math.cos(p2) * Math.cos(l2), y2 = Math.cos(p2) * Math.sin(l2), z2 = Math.sin(p2);
+    var lat = [], lon = [];
+    for (var i = 0; i <= steps; i += 1) {
+      var f = i / steps;
+      var s = Math.sin((1 - f) * d) / Math.sin(d), t = Math.sin(f * d) / Math.sin(d);
+      var x = s * x1 + t * x2, y = s * y1 + t * y2, z = s * z1 + t * z2;
+      lat.push(round2(Math.atan2(z, Math.hypot(x, y)) / toRad));
+      lon.push(round2(Math.atan2(y, x) / toRad));
+    }
+    return {lat: lat, lon: lon, km: d * RADIUS_KM};
+  }
+
+  // A 1,000 km hop is straight at map scale, an ocean crossing needs 16 points.
+  function stepsBetween(a, b) {
+    return Math.min(16, Math.max(4, Math.floor(arc(a, b, 1).km / 400)));
+  }
+
+  // The route map's routes (flights/charts.py, _route_spec) as Plotly traces: one line trace
+  // per (kind, weight), rarer routes fainter and thinner, an arrow three quarters along each
+  // arc pointing the way it was flown; then an invisible marker at each route's middle that
+  // carries its hover text and its departure airport's link.
+  function routeTraces(spec) {
+    var groups = {}, order = [];
+    var mid = {lat: [], lon: [], text: [], url: []};
+    spec.routes.forEach(function (route) {
+      var a = spec.points[route[0]], b = spec.points[route[1]];
+      var kind = spec.kinds[route[3]], key = route[3] * 4 + route[4];
+      var line = arc(a, b, stepsBetween(a, b));
+      var group = groups[key];
+      if (!group) {
+        group = groups[key] = {kind: route[3], weight: route[4], lat: [], lon: [], size: []};
+        order.push(key);
+      }
+      var arrow = Math.floor((line.lat.length * 3) / 4);
+      for (var i = 0; i < line.lat.length; i += 1) {
+        group.lat.push(line.lat[i]);
+        group.lon.push(line.lon[i]);
+        group.size.push(i === arrow ? 9 : 0);
+      }
+      group.lat.push(null);
+      group.lon.push(null);
+      group.size.push(0);
+      var half = arc(a, b, 2);
+      mid.lat.push(half.lat[1]);
+      mid.lon.push(half.lon[1]);
+      mid.text.push(spec.codes[route[0]] + " \u2192 " + spec.codes[route[1]] + ": " +
+        route[2].toLocaleString("en-US") + " " + spec.legs + " (" + kind.hover + ")");
+      mid.url.push(spec.urls[route[0]]);
+    });
+    order.sort(function (x, y) { return x - y; });
+    var shown = {};
+    var traces = order.map(function (key) {
+      var group = groups[key], kind = spec.kinds[group.kind];
+      var trace = {
+        type: "scattergeo",
+        lat: group.lat,
+        lon: group.lon,
+        mode: "lines+markers",
+        line: {width: 1 + 1.1 * group.weight, color: kind.colour},
+        marker: {size: group.size, symbol: "triangle-up", angleref: "previous", color: kind.colour},
+        opacity: 0.3 + 0.23 * group.weight,
+        hoverinfo: "skip",
+        name: kind.name,
+        legendgroup: kind.name,
+        showlegend: !shown[group.kind],
+      };
+      shown[group.kind] = true;
+      return trace;
+    });
+    traces.push({
+      type: "scattergeo",
+      lat: mid.lat,
+      lon: mid.lon,
+      mode: "markers",
+      marker: {size: 10, color: "rgba(0,0,0,0)"},
+      text: mid.text,
+      customdata: mid.url,
+      hoverinfo: "text",
+      showlegend: false,
+      name: spec.name,
+    });
+    return traces;
+  }
+
   function draw(el) {
     var source = document.getElementById(el.dataset.chart);
     if (!source || !window.Plotly) {
       return;
     }
     var figure = JSON.parse(source.textContent);
+    var data = figure.routes ? routeTraces(figure.routes).concat(figure.data) : figure.data;
     var layout = figure.layout || {};
     var narrow = window.matchMedia("(max-width: 600px)").matches;
     // Maps keep their shape at every width: height follows the container's width, so a phone
@@ -32,7 +135,7 @@
       displayModeBar: narrow ? false : "hover",
     };
     el.textContent = "";
-    window.Plotly.newPlot(el, figure.data, layout, config).then(function () {
+    window.Plotly.newPlot(el, data, layout, config).then(function () {
       el.classList.add("chart-ready");
     });
     // Points that carry a same-site link (airports) open it when clicked.
