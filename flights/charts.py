@@ -375,11 +375,11 @@ def _route_spec(routes: list[Mapping]) -> dict:
     route map's server time and most of its bytes (docs/dashboard.md, "What a cold page
     costs"). Codes are escaped here (`safe`), so the browser only joins them."""
     top = max((r["n"] for r in routes), default=1)
-    kinds = list(KIND_COLOURS)
+    kinds = {kind: i for i, kind in enumerate(KIND_COLOURS)}
     index: dict[tuple, int] = {}
     points, codes, urls, rows = [], [], [], []
     for route in routes:
-        if route["kind"] not in KIND_COLOURS:
+        if route["kind"] not in kinds:
             continue
         ends = []
         for place in (route["from"], route["to"]):
@@ -391,7 +391,7 @@ def _route_spec(routes: list[Mapping]) -> dict:
                 urls.append(place.get("url", ""))
             ends.append(index[key])
         weight = _route_weight(route["n"], top)
-        rows.append([*ends, route["n"], kinds.index(route["kind"]), weight])
+        rows.append([*ends, route["n"], kinds[route["kind"]], weight])
     return {
         "points": points,
         "codes": codes,

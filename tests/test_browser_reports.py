@@ -10,6 +10,7 @@ from django.urls import reverse
 
 from flights.choices import FlightKind, ReviewStatus
 from flights.demo import load_shenyang_mission
+from flights.geo import great_circle_km
 from flights.models import Flight, PublishedFigure
 from tests.conftest import ARTIFACTS
 from tests.factories import make_aircraft, make_flight
@@ -86,6 +87,18 @@ def test_the_unfiltered_map_draws_the_shenyang_mission_with_its_label(page, demo
     assert box["width"] >= main["width"] - 40
 
 
+def split(values: list) -> list[list]:
+    """A trace's points cut at its gaps (None): one list per arc."""
+    arcs, current = [], []
+    for value in values:
+        if value is None:
+            arcs.append(current)
+            current = []
+        else:
+            current.append(value)
+    return arcs
+
+
 def test_the_route_map_draws_each_route_as_an_arc_with_an_arrow_and_a_hover(page, demo):
     page.goto(reverse("flights:route_map"))
     wait_for_charts(page)
@@ -94,10 +107,19 @@ def test_the_route_map_draws_each_route_as_an_arc_with_an_arrow_and_a_hover(page
             name: t.name, mode: t.mode, lat: t.lat, lon: t.lon, text: t.text,
             arrows: t.marker && Array.isArray(t.marker.size) ?
                 t.marker.size.filter(s => s > 0).length : 0,
-            customdata: t.customdata, showlegend: t.showlegend}))"""
+            customdata: t.customdata, showlegend: t.showlegend,
+            width: t.line && t.line.width, opacity: t.opacity,
+            angleref: t.marker && t.marker.angleref}))"""
     )
     lines = [t for t in drawn if t["mode"] == "lines+markers"]
     assert "Removal" in {t["name"] for t in lines}
+    # The busier the routes of a trace, the thicker and stronger it is drawn; each arrow turns
+    # the way its route was flown; coordinates are rounded to 0.01 degrees.
+    by_width = sorted(lines, key=lambda t: t["width"])
+    assert [t["opacity"] for t in by_width] == sorted(t["opacity"] for t in lines)
+    assert {round((t["width"] - 1) / 1.1, 6) for t in lines} <= {0, 1, 2, 3}
+    assert {t["angleref"] for t in lines} == {"previous"}
+    assert all(v is None or round(v, 2) == v for t in lines for v in t["lat"] + t["lon"])
     # Each kind in the legend once, however many weights it is drawn in.
     assert sorted(t["name"] for t in lines if t["showlegend"]) == sorted({t["name"] for t in lines})
     # Every route drawn, one arrow each; the Shenyang arc is a great circle (curved, many
@@ -112,6 +134,15 @@ def test_the_route_map_draws_each_route_as_an_arc_with_an_arrow_and_a_hover(page
         if value is None
     ]
     assert any(abs(lat - 41.64) < 0.011 and abs(lon - 123.48) < 0.011 for lat, lon in ends)
+    # A curve of a step per 400 km (4 to 16 steps), straight enough at map scale.
+    arcs = [
+        list(zip(lats, lons, strict=True))
+        for t in lines
+        for lats, lons in zip(split(t["lat"]), split(t["lon"]), strict=True)
+    ]
+    to_shenyang = next(a for a in arcs if abs(a[-1][0] - 41.64) < 0.011)
+    km = great_circle_km(*to_shenyang[0], *to_shenyang[-1])  # from Anchorage: 5,600 km
+    assert len(to_shenyang) == min(16, max(4, int(km // 400))) + 1 == 15
     # A route's hover links to its departure airport's page.
     assert all(url.startswith("/airports/") for url in hover["customdata"])
     airports = drawn[-1]

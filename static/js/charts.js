@@ -11,32 +11,32 @@
     return Math.round(x * 100) / 100;
   }
 
-  // Points along the great circle from a to b ([lat, lon] in degrees), as flights/geo.py's
-  // great_circle_points computes them for the single-flight map.
-  function arc(a, b, steps) {
+  // The great circle from a to b ([lat, lon] in degrees), as flights/geo.py draws the
+  // single-flight map: its central angle, and the point a fraction f along it.
+  function greatCircle(a, b) {
     var p1 = a[0] * toRad, l1 = a[1] * toRad, p2 = b[0] * toRad, l2 = b[1] * toRad;
     var h = Math.pow(Math.sin((p2 - p1) / 2), 2) +
       Math.cos(p1) * Math.cos(p2) * Math.pow(Math.sin((l2 - l1) / 2), 2);
     var d = 2 * Math.asin(Math.min(1, Math.sqrt(h)));
-    if (d === 0) {
-      return {lat: [a[0], b[0]], lon: [a[1], b[1]], km: 0};
-    }
-    var x1 = Math.cos(p1) * Math.cos(l1), y1 = Math.cos(p1) * Math.sin(l1), z1 = Math.sin(p1);
-    var x2 = Math.cos(p2) * Math.cos(l2), y2 = Math.cos(p2) * Math.sin(l2), z2 = Math.sin(p2);
-    var lat = [], lon = [];
-    for (var i = 0; i <= steps; i += 1) {
-      var f = i / steps;
-      var s = Math.sin((1 - f) * d) / Math.sin(d), t = Math.sin(f * d) / Math.sin(d);
-      var x = s * x1 + t * x2, y = s * y1 + t * y2, z = s * z1 + t * z2;
-      lat.push(round2(Math.atan2(z, Math.hypot(x, y)) / toRad));
-      lon.push(round2(Math.atan2(y, x) / toRad));
-    }
-    return {lat: lat, lon: lon, km: d * RADIUS_KM};
+    var u = [Math.cos(p1) * Math.cos(l1), Math.cos(p1) * Math.sin(l1), Math.sin(p1)];
+    var v = [Math.cos(p2) * Math.cos(l2), Math.cos(p2) * Math.sin(l2), Math.sin(p2)];
+    return {
+      km: d * RADIUS_KM,
+      at: function (f) {
+        if (d === 0) {
+          return [a[0], a[1]];
+        }
+        var s = Math.sin((1 - f) * d) / Math.sin(d), t = Math.sin(f * d) / Math.sin(d);
+        var x = s * u[0] + t * v[0], y = s * u[1] + t * v[1], z = s * u[2] + t * v[2];
+        return [round2(Math.atan2(z, Math.hypot(x, y)) / toRad), round2(Math.atan2(y, x) / toRad)];
+      },
+    };
   }
 
-  // A 1,000 km hop is straight at map scale, an ocean crossing needs 16 points.
-  function stepsBetween(a, b) {
-    return Math.min(16, Math.max(4, Math.floor(arc(a, b, 1).km / 400)));
+  // Points enough for the curve to show: a 1,000 km hop is straight at map scale, an ocean
+  // crossing needs 16.
+  function arcSteps(km) {
+    return Math.min(16, Math.max(4, Math.floor(km / 400)));
   }
 
   // The route map's routes (flights/charts.py, _route_spec) as Plotly traces: one line trace
@@ -49,24 +49,25 @@
     spec.routes.forEach(function (route) {
       var a = spec.points[route[0]], b = spec.points[route[1]];
       var kind = spec.kinds[route[3]], key = route[3] * 4 + route[4];
-      var line = arc(a, b, stepsBetween(a, b));
+      var circle = greatCircle(a, b), steps = arcSteps(circle.km);
       var group = groups[key];
       if (!group) {
         group = groups[key] = {kind: route[3], weight: route[4], lat: [], lon: [], size: []};
         order.push(key);
       }
-      var arrow = Math.floor((line.lat.length * 3) / 4);
-      for (var i = 0; i < line.lat.length; i += 1) {
-        group.lat.push(line.lat[i]);
-        group.lon.push(line.lon[i]);
+      var arrow = Math.floor(((steps + 1) * 3) / 4);
+      for (var i = 0; i <= steps; i += 1) {
+        var point = circle.at(i / steps);
+        group.lat.push(point[0]);
+        group.lon.push(point[1]);
         group.size.push(i === arrow ? 9 : 0);
       }
       group.lat.push(null);
       group.lon.push(null);
       group.size.push(0);
-      var half = arc(a, b, 2);
-      mid.lat.push(half.lat[1]);
-      mid.lon.push(half.lon[1]);
+      var middle = circle.at(0.5);
+      mid.lat.push(middle[0]);
+      mid.lon.push(middle[1]);
       mid.text.push(spec.codes[route[0]] + " \u2192 " + spec.codes[route[1]] + ": " +
         route[2].toLocaleString("en-US") + " " + spec.legs + " (" + kind.hover + ")");
       mid.url.push(spec.urls[route[0]]);
