@@ -12,9 +12,10 @@ from collections import defaultdict
 from django.db import connections
 from django.db.models import Count, F, FloatField, Max, Min, Q, Sum
 from django.db.models.functions import Coalesce, TruncMonth
+from django.utils.safestring import SafeString
 from django.utils.translation import gettext as _
 
-from flights import rollups, synthetic
+from flights import flight_table, rollups, synthetic
 from flights.cache import cached
 from flights.choices import Basis, FlightKind
 from flights.filters import FilterValues, FlightFilterForm, country_names, operator_choices
@@ -378,7 +379,6 @@ def _pairs(legs, values: FilterValues) -> list[dict]:
 
 def _removal_countries(form: FlightFilterForm) -> list[dict]:
     """Removal flights per destination country (the choropleth), largest first."""
-    names = country_names()
     rolled = rollups.flight_counts(_values(form), ("country", "kind"))
     if rolled is None:
         rows = (
@@ -395,8 +395,14 @@ def _removal_countries(form: FlightFilterForm) -> list[dict]:
                 per_country[country] += n
         rows = per_country.items()
     counts = sorted(rows, key=lambda row: (-row[1], row[0]))
-    alpha3 = dict(Country.objects.filter(pk__in=[c for c, _ in counts]).values_list("pk", "alpha3"))
-    return [{"code": c, "alpha3": alpha3[c], "name": names.get(c, c), "n": n} for c, n in counts]
+    # Codes, names and alpha-3 codes of just these countries, in one query.
+    found = Country.objects.filter(pk__in=[c for c, _ in counts]).values_list(
+        "pk", "alpha3", "name"
+    )
+    described = {code: (alpha3, name) for code, alpha3, name in found}
+    return [
+        {"code": c, "alpha3": described[c][0], "name": described[c][1], "n": n} for c, n in counts
+    ]
 
 
 def _map_airports(pairs: list[dict]) -> tuple[dict[int, dict], list[int]]:
@@ -407,29 +413,29 @@ def _map_airports(pairs: list[dict]) -> tuple[dict[int, dict], list[int]]:
     for pair in pairs:
         movements[pair["from"]] += pair["n"]
         movements[pair["to"]] += pair["n"]
-    rows = Airport.objects.filter(id__in=list(movements)).values(
-        "id", "icao", "iata", "lid", "name", "country_id", "latitude", "longitude"
-    )
-    airports = {a["id"]: a for a in rows}
-    busiest = [a for a, _ in sorted(movements.items(), key=lambda kv: (-kv[1], kv[0]))]
-    labelled = set(busiest[:HUBS]) | {
-        p["to"]
-        for p in pairs
-        if p["kind"] in REMOVAL_KINDS and airports[p["to"]]["country_id"] != "US"
-    }
+    columns = ("id", "icao", "iata", "lid", "name", "country_id", "latitude", "longitude")
     described = {
         pk: {
-            "icao": a["icao"],
-            "code": airport_label(a["icao"], a["iata"], a["lid"]),
-            "name": a["name"],
-            "country": a["country_id"],
-            "lat": round(a["latitude"], 3),
-            "lon": round(a["longitude"], 3),
+            "icao": icao,
+            "code": airport_label(icao, iata, lid),
+            "name": name,
+            "country": country,
+            "lat": round(latitude, 3),
+            "lon": round(longitude, 3),
             "n": movements[pk],
-            "label": pk in labelled,
+            "label": False,
         }
-        for pk, a in airports.items()
+        for pk, icao, iata, lid, name, country, latitude, longitude in Airport.objects.filter(
+            id__in=list(movements)
+        ).values_list(*columns)
     }
+    busiest = [a for a, _ in sorted(movements.items(), key=lambda kv: (-kv[1], kv[0]))]
+    for pk in busiest[:HUBS]:
+        described[pk]["label"] = True
+    for pair in pairs:
+        landing = described[pair["to"]]
+        if pair["kind"] in REMOVAL_KINDS and landing["country"] != "US":
+            landing["label"] = True
     return described, busiest
 
 
@@ -460,37 +466,34 @@ def route_map(form: FlightFilterForm) -> dict:
     return cached("route_map", synthetic.key(form), compute)
 
 
+def _airport_legs(legs, *by: str):
+    """Legs per month (and `by`) from the fact tables, for filters no rollup answers. Departures
+    and arrivals apart, each an index-only scan of an index that starts with the airport
+    (0005_dashboard_rollup_indexes): an OR of both would read the legs' rows."""
+    return (
+        legs.annotate(month=TruncMonth("date"))
+        .values_list("month", *by)
+        .annotate(n=Count("*"))
+        .order_by()
+    )
+
+
 def airport_activity(airport: Airport, form: FlightFilterForm) -> dict:
     def compute() -> dict:
         legs = synthetic.legs(form).order_by()
-        # Departures and arrivals apart, each an index-only scan of an index that starts with
-        # the airport (0005_dashboard_rollup_indexes): an OR of both would read the legs' rows.
-        # Departures are grouped by arrival airport too; destinations are sums of those groups.
-        departures = (
-            legs.filter(departure_airport=airport)
-            .annotate(month=TruncMonth("date"))
-            .values_list("month", "arrival_airport_id")
-            .annotate(n=Count("*"))
-            .order_by()
-        )
-        arrivals = (
-            legs.filter(arrival_airport=airport)
-            .annotate(month=TruncMonth("date"))
-            .values_list("month")
-            .annotate(n=Count("*"))
-            .order_by()
-        )
+        values = _values(form)
+        departures = rollups.leg_counts(values, ("leg_month", "arrival"), departure=airport.pk)
+        if departures is None:
+            departures = _airport_legs(legs.filter(departure_airport=airport), "arrival_airport_id")
+        arrivals = rollups.leg_counts(values, ("leg_month",), arrival=airport.pk)
+        if arrivals is None:
+            arrivals = _airport_legs(legs.filter(arrival_airport=airport))
         per_month: dict = {}
         per_destination: dict = defaultdict(int)
 
         def month_row(month) -> dict:
             return per_month.setdefault(month, {"month": month, "departures": 0, "arrivals": 0})
 
-        values = _values(form)
-        rolled = rollups.leg_counts(values, ("leg_month", "arrival"), departure=airport.pk)
-        departures = departures if rolled is None else rolled
-        rolled = rollups.leg_counts(values, ("leg_month",), arrival=airport.pk)
-        arrivals = arrivals if rolled is None else rolled
         for month, arrival_airport_id, n in departures:
             month_row(month)["departures"] += n
             per_destination[arrival_airport_id] += n
@@ -656,8 +659,14 @@ def country_activity(country: Country, form: FlightFilterForm) -> dict:
     return cached("country", (country.pk, synthetic.key(form)), compute)
 
 
-def flights_of(qs, name: str, key, limit: int = 20) -> list:
-    """A short, cached list of recent flights for a subject page (one query when computed)."""
+def flights_of(qs, name: str, key, limit: int = 20) -> SafeString:
+    """The rows of a subject page's table of recent flights (`flight_table.SHORT`), one query
+    when computed. Cached as written: pickling twenty flights with their related rows cost
+    more than writing them (docs/benchmarks.md, "Analyst pages, cold: fifth session")."""
     return cached(
-        f"recent:{name}", key, lambda: list(qs.for_table().order_by("-date", "-id")[:limit])
+        f"recent:{name}",
+        key,
+        lambda: flight_table.rows(
+            list(qs.for_table().order_by("-date", "-id")[:limit]), flight_table.SHORT
+        ),
     )

@@ -119,6 +119,15 @@ LEG_ROLLUPS = {
         ],
         LEGS,
     ),
+    "flights_rollup_pair_month": (
+        [
+            ("departure", "departure_airport_id"),
+            ("leg_month", MONTH.format("date")),
+            ("arrival", "arrival_airport_id"),
+            ("is_synthetic", "is_synthetic"),
+        ],
+        LEGS,
+    ),
     "flights_rollup_aircraft_leg": (
         [
             ("aircraft", "aircraft_id"),

@@ -35,6 +35,7 @@ from flights.models import (
     FlightOriginRollup,
     Leg,
     LegRollup,
+    PairMonthRollup,
     PairRollup,
 )
 from flights.models import rollups as keys
@@ -55,6 +56,7 @@ FILTERS = {
     AircraftLegRollup: DAY_FILTERS,
     LegRollup: {"start", "end", "country", "kinds", "synthetic"},
     PairRollup: {"kinds", "statuses", "synthetic"},
+    PairMonthRollup: {"synthetic"},
 }
 KEYS = {
     FlightOriginRollup: keys.ORIGIN_KEYS,
@@ -67,6 +69,7 @@ KEYS = {
     AircraftLegRollup: keys.AIRCRAFT_LEG_KEYS,
     LegRollup: keys.LEG_KEYS,
     PairRollup: keys.PAIR_KEYS,
+    PairMonthRollup: keys.PAIR_MONTH_KEYS,
 }
 # The flight rollups a grouping may come from, smallest first (rows at 1,000,000 generated
 # flights: docs/benchmarks.md).
@@ -78,7 +81,7 @@ FLIGHT_ROLLUPS = (
     FlightMonthRollup,
     FlightDayRollup,
 )
-UNDATED = (FlightOriginRollup, FlightOperatorAllRollup, PairRollup)
+UNDATED = (FlightOriginRollup, FlightOperatorAllRollup, PairRollup, PairMonthRollup)
 TOTALS = (FlightDayRollup, FlightMonthKindRollup)
 
 
@@ -314,16 +317,20 @@ def leg_counts(
     using: str | None = None,
 ) -> list | None:
     """Legs of the matching flights grouped by `by` (month, leg_month, is_synthetic, country,
-    kind, departure, arrival), optionally from or to one airport, as (*by, n) tuples; None if
-    the leg rollup cannot answer."""
-    if not enabled(using) or not answers(LegRollup, values):
+    kind, departure, arrival), optionally from or to one airport, as (*by, n) tuples, from the
+    pair-month rollup when it can answer (no filter but the synthetic switch), else the leg
+    rollup; None if neither can."""
+    if not enabled(using):
         return None
-    qs = _matching(LegRollup, values, using)
-    if departure is not None:
-        qs = qs.filter(departure=departure)
-    if arrival is not None:
-        qs = qs.filter(arrival=arrival)
-    return _sums(qs, by, "legs")
+    for model in (PairMonthRollup, LegRollup):
+        if set(by) <= set(KEYS[model]) and answers(model, values):
+            qs = _matching(model, values, using)
+            if departure is not None:
+                qs = qs.filter(departure=departure)
+            if arrival is not None:
+                qs = qs.filter(arrival=arrival)
+            return _sums(qs, by, "legs")
+    return None
 
 
 def aircraft_counts(values: FilterValues, aircraft: int, using: str | None = None) -> list | None:
@@ -428,7 +435,7 @@ LEG_COLUMNS = {
     "departure": F("departure_airport_id"),
     "arrival": F("arrival_airport_id"),
 }
-LEG_ROLLUPS = (LegRollup, PairRollup, AircraftLegRollup)
+LEG_ROLLUPS = (LegRollup, PairRollup, PairMonthRollup, AircraftLegRollup)
 ROLLUPS = (*FLIGHT_ROLLUPS, AircraftRollup, *LEG_ROLLUPS)
 
 
@@ -465,15 +472,16 @@ def computed(model, using: str = "default") -> set[tuple]:
     return set(qs)
 
 
-def rebuild(using: str = "default") -> dict[str, int]:
-    """Recompute every rollup from the fact tables in one transaction; rows per rollup.
+def rebuild(using: str = "default", only: tuple = ROLLUPS) -> dict[str, int]:
+    """Recompute every rollup (or those in `only`) from the fact tables in one transaction;
+    rows per rollup.
 
     One INSERT ... SELECT per rollup: the grouping runs in the database, not in Python.
     """
     counts = {}
     with transaction.atomic(using=using):
         connection = connections[using]
-        for model in ROLLUPS:
+        for model in only:
             qs, key_names, measures = direct(model, using)
             sql, params = qs.query.sql_with_params()
             table = model._meta.db_table

@@ -23,6 +23,7 @@ from flights.models import (
     Leg,
     LegRollup,
     Operator,
+    PairMonthRollup,
 )
 from tests.factories import SAMPLES, make_aircraft, make_flight
 
@@ -297,3 +298,21 @@ def test_coarse_filters_are_answered_by_the_rollups_and_fine_ones_are_not(refere
     assert rollups.pair_counts(odd) is None
     assert rollups.aircraft_legs(FilterValues(operator_id=1), 1) is None
     assert rollups.leg_counts(FilterValues(), ("month",)) == [(dt.date(2025, 5, 1), 1)]
+
+
+def test_an_airport_without_filters_is_read_from_the_pair_month_rollup(reference_data, monkeypatch):
+    flight = make_flight()
+    make_flight(is_synthetic=True)
+    departure = flight.legs.get(sequence=1).departure_airport_id
+    read = []
+    monkeypatch.setattr(rollups, "_rows", _counting(rollups._rows, read))
+    both = FilterValues(synthetic=Synthetic.INCLUDE)
+    by_month = rollups.leg_counts(both, ("leg_month", "arrival"), departure=departure)
+    assert [model for model, _using in read] == [PairMonthRollup]
+    assert sum(n for _month, _arrival, n in by_month) == 2
+    read.clear()
+    removals = rollups.leg_counts(
+        FilterValues(kinds=("removal",)), ("leg_month",), departure=departure
+    )
+    assert [model for model, _using in read] == [LegRollup]
+    assert removals == [(dt.date(2025, 5, 1), 1)]

@@ -42,6 +42,7 @@ from .rollups import (
     FlightOperatorRollup,
     FlightOriginRollup,
     LegRollup,
+    PairMonthRollup,
     PairRollup,
 )
 from .sightings import (
@@ -97,6 +98,7 @@ __all__ = [
     "Invitation",
     "Leg",
     "LegRollup",
+    "PairMonthRollup",
     "PairRollup",
     "Operator",
     "PassengerSegment",

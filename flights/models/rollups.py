@@ -3,12 +3,13 @@
 Several small rollups, each sized for the reads of one page part (docs/operations.md,
 "Rollups"): a day rollup with the period totals' measures, month rollups by origin and by
 operator for the top lists and country pages, a leg rollup by month and airport pair with the
-flight's kind (filtered map, airport pages), a pair rollup without dates (the unfiltered map)
-and two rollups per aircraft and month (the aircraft page). PostgreSQL keeps them current in
-the writing transaction with statement-level triggers (`flights.rollup_sql`, migrations 0007
-and 0009_h14p_coarse_rollups); `flights.rollups.rebuild()` recomputes them from the fact tables
-(SQLite, tests, `manage.py rebuild_rollups`). Dimension columns are plain values, not foreign
-keys: a rollup row never blocks a delete.
+flight's kind (filtered map, airport pages), a pair rollup without dates (the unfiltered map),
+a pair rollup by the leg's month alone (the unfiltered airport page) and two rollups per
+aircraft and month (the aircraft page). PostgreSQL keeps them current in the writing
+transaction with statement-level triggers (`flights.rollup_sql`, migrations 0007,
+0009_h14p_coarse_rollups and 0012); `flights.rollups.rebuild()` recomputes them from the fact
+tables (SQLite, tests, `manage.py rebuild_rollups`). Dimension columns are plain values, not
+foreign keys: a rollup row never blocks a delete.
 """
 
 from django.db import models
@@ -23,6 +24,7 @@ OPERATOR_KEYS = ("month", "kind", "status", "is_synthetic", "country", "operator
 AIRCRAFT_KEYS = ("aircraft", "month", "kind", "status", "is_synthetic", "country", "operator")
 LEG_KEYS = ("month", "leg_month", "is_synthetic", "country", "kind", "departure", "arrival")
 PAIR_KEYS = ("departure", "arrival", "kind", "status", "is_synthetic")
+PAIR_MONTH_KEYS = ("departure", "leg_month", "arrival", "is_synthetic")
 AIRCRAFT_LEG_KEYS = ("aircraft", "month", "kind", "status", "is_synthetic", "country")
 
 # NULL country: no destination; NULL origin, operator, aircraft: not known.
@@ -225,6 +227,42 @@ class PairRollup(models.Model):
         return f"{self.departure}->{self.arrival} {self.kind}: {self.legs}"
 
 
+class PairMonthRollup(models.Model):
+    """Legs per directed airport pair × the leg's month × synthetic flag, nothing else: an
+    airport page without filters. At 1,000,000 flights its busiest airport (KAEX) reads 2,065
+    departure and 2,384 arrival rows here against 5,795 and 16,510 in the leg rollup, which
+    also keys the flight's month, kind and country (docs/benchmarks.md, "Analyst pages,
+    cold: fifth session")."""
+
+    departure = models.BigIntegerField()
+    arrival = models.BigIntegerField()
+    leg_month = models.DateField()
+    is_synthetic = models.BooleanField()
+    legs = models.BigIntegerField(default=0)
+
+    class Meta:
+        db_table = "flights_rollup_pair_month"
+        # The key starts with the departure airport (its departures per month and arrival);
+        # the second index answers its arrivals per month. Both from the index alone.
+        constraints = [
+            models.UniqueConstraint(
+                fields=PAIR_MONTH_KEYS,
+                include=["legs"],
+                name="rollup_pair_month_key",
+            )
+        ]
+        indexes = [
+            models.Index(
+                fields=["arrival", "leg_month"],
+                include=["legs", "is_synthetic"],
+                name="rollup_pair_month_arrival",
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.leg_month:%Y-%m} {self.departure}->{self.arrival}: {self.legs}"
+
+
 class AircraftLegRollup(FlightDimensions):
     """Legs per aircraft × the flight's month, kind, status, synthetic flag and country, with
     distance and block time: the aircraft page's totals. Whole metres and microseconds, so
@@ -257,5 +295,6 @@ ALL = (
     AircraftRollup,
     LegRollup,
     PairRollup,
+    PairMonthRollup,
     AircraftLegRollup,
 )

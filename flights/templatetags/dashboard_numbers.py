@@ -4,10 +4,11 @@ from html import escape
 
 from django import template
 from django.contrib.humanize.templatetags.humanize import intcomma
-from django.utils import formats
 from django.utils.safestring import mark_safe
 
+from flights import filter_form as filter_form_markup
 from flights import flight_table
+from flights.dashboard_tables import grouped
 
 register = template.Library()
 
@@ -56,20 +57,20 @@ def public_part(note: str) -> str:
     return "\n".join(public).strip()
 
 
+@register.simple_tag(takes_context=True)
+def filter_form(context):
+    """The page's filter form (flights.filter_form), keeping its sort order."""
+    return filter_form_markup.render(
+        context["form"], path=context["request"].path, sort=context.get("sort") or ""
+    )
+
+
 @register.filter
 def flight_rows(flights, columns: str = "short"):
     """The <tr> rows of a flight table (flights.flight_table): "short" or "list" columns."""
     return flight_table.rows(
         flights, flight_table.LIST if columns == "list" else flight_table.SHORT
     )
-
-
-def grouped():
-    """intcomma for whole numbers in the page's language, as one format call per number."""
-    separator = formats.get_format("THOUSAND_SEPARATOR")
-    if formats.get_format("NUMBER_GROUPING") != 3:
-        return intcomma
-    return lambda n: f"{n:,}".replace(",", separator)
 
 
 @register.filter

@@ -18,7 +18,7 @@ from django.utils.safestring import SafeString, mark_safe
 from django.utils.translation import gettext
 from django.views.decorators.http import require_safe
 
-from flights import aggregates, charts, flight_pages, synthetic
+from flights import aggregates, charts, dashboard_tables, flight_pages, synthetic
 from flights.adsb.review import tracks_for_legs
 from flights.cache import cached
 from flights.filters import FlightFilterForm, filter_options, page_filters
@@ -212,6 +212,7 @@ def overview(request):
         total = data["count"]
         context.update(
             headlines=headlines(data),
+            rankings=dashboard_tables.overview_rankings(data, context["query"]),
             series_kinds=kinds,
             series_table=table,
             time_chart=chart_json(
@@ -273,10 +274,11 @@ def route_map(request):
                 for k in charts.KIND_COLOURS
                 if k in kinds
             ],
-            airports=airports[:TABLE_ROWS],
+            airport_rows=dashboard_tables.airport_rows(airports[:TABLE_ROWS]),
             beyond=[a for a in airports if a["label"] and not -170 <= a["lon"] <= -25],
-            routes=routes[:TABLE_ROWS],
+            route_rows=dashboard_tables.route_rows(routes[:TABLE_ROWS]),
             countries=countries,
+            country_rows=dashboard_tables.country_rows(countries, context["query"]),
             map_chart=chart_json(
                 "map", synthetic.key(form), lambda: charts.route_map(routes, airports)
             ),
@@ -420,12 +422,19 @@ def airport_detail(request, code: str):
         airport = Airport.objects.select_related("country").get(pk=airport.pk)
     form = _filters(request)
     data = aggregates.airport_activity(airport, form)
-    flights = aggregates.flights_of(
+    recent_rows = aggregates.flights_of(
         synthetic.flights(form).touching_airport(airport),
         "airport",
         (airport.pk, synthetic.key(form)),
     )
-    context = _context(request, form, airport=airport, data=data, flights=flights)
+    context = _context(
+        request,
+        form,
+        airport=airport,
+        data=data,
+        recent_rows=recent_rows,
+        destination_rows=dashboard_tables.destination_rows(data["destinations"]),
+    )
     if data["months"]:
         context.update(
             movements_chart=chart_json(
@@ -454,12 +463,12 @@ def aircraft_detail(request, registration: str):
     )
     form = _filters(request)
     data = aggregates.aircraft_history(aircraft, form)
-    flights = aggregates.flights_of(
+    recent_rows = aggregates.flights_of(
         synthetic.flights(form).filter(aircraft=aircraft),
         "aircraft",
         (aircraft.pk, synthetic.key(form)),
     )
-    context = _context(request, form, aircraft=aircraft, data=data, flights=flights)
+    context = _context(request, form, aircraft=aircraft, data=data, recent_rows=recent_rows)
     if data["months"]:
         context["months_chart"] = chart_json(
             "aircraft",
@@ -474,7 +483,7 @@ def country_detail(request, code: str):
     country = get_object_or_404(Country, code=code.strip().upper())
     form = _filters(request)
     data = aggregates.country_activity(country, form)
-    flights = aggregates.flights_of(
+    recent_rows = aggregates.flights_of(
         synthetic.flights(form).filter(destination_country=country),
         "country",
         (country.pk, synthetic.key(form)),
@@ -485,7 +494,7 @@ def country_detail(request, code: str):
         form,
         country=country,
         data=data,
-        flights=flights,
+        recent_rows=recent_rows,
         series_kinds=kinds,
         series_table=table,
     )
