@@ -16,10 +16,10 @@ caller then runs its indexed query on the fact tables, so a page is never wrong,
 import dataclasses
 import datetime as dt
 
-from django.core.exceptions import EmptyResultSet
 from django.db import connections, transaction
-from django.db.models import BigIntegerField, Count, F, Func, IntegerField, Q, Sum
-from django.db.models.functions import Cast, Coalesce, TruncMonth
+from django.db.models import BigIntegerField, BooleanField, Count, F, Func, Q, Sum
+from django.db.models.expressions import RawSQL
+from django.db.models.functions import Coalesce, TruncMonth
 
 from flights.choices import FlightKind
 from flights.filters import FilterValues, Synthetic
@@ -117,45 +117,78 @@ def answers(model, values: FilterValues) -> bool:
     return model is FlightDayRollup or _month_aligned(values)
 
 
-def _filter(qs, values: FilterValues, date_field: str | None):
-    """The rollup rows matching the filter values (as `FilterValues.filter_flights`)."""
+def _conditions(values: FilterValues, date_field: str | None) -> tuple[str, list]:
+    """The rollup rows matching the filter values (as `FilterValues.filter_flights`), as an SQL
+    condition on the rollup's own columns and its parameters: the one place the rollups'
+    filters are written. Plain SQL rather than the ORM's lookups: building and compiling those
+    cost 0.4 ms a read, several reads a page (docs/benchmarks.md, "Analyst pages, cold: fifth
+    session")."""
+    conditions, params = [], []
+
+    def equal(column: str, value) -> None:
+        conditions.append(f'"{column}" = %s')
+        params.append(value)
+
+    def one_of(column: str, choices: tuple) -> None:
+        conditions.append(f'"{column}" IN ({", ".join(["%s"] * len(choices))})')
+        params.extend(choices)
+
     if values.country:
-        qs = qs.filter(country=values.country.upper())
+        equal("country", values.country.upper())
     if values.kinds:
-        qs = qs.filter(kind__in=values.kinds)
+        one_of("kind", values.kinds)
     if values.statuses:
-        qs = qs.filter(status__in=values.statuses)
+        one_of("status", values.statuses)
     if values.airport_id:
-        qs = qs.filter(origin=values.airport_id)
+        equal("origin", values.airport_id)
     if values.operator_id:
-        qs = qs.filter(operator=values.operator_id)
+        equal("operator", values.operator_id)
     if values.synthetic == Synthetic.EXCLUDE:
-        qs = qs.filter(is_synthetic=False)
+        conditions.append('NOT "is_synthetic"')
     elif values.synthetic == Synthetic.ONLY:
-        qs = qs.filter(is_synthetic=True)
+        conditions.append('"is_synthetic"')
     if date_field and values.start:
-        qs = qs.filter(**{f"{date_field}__gte": values.start})
+        conditions.append(f'"{date_field}" >= %s')
+        params.append(values.start)
     if date_field and values.end:
-        qs = qs.filter(**{f"{date_field}__lte": values.end})
-    return qs
+        conditions.append(f'"{date_field}" <= %s')
+        params.append(values.end)
+    return " AND ".join(conditions) or "TRUE", params
+
+
+def _date_field(model) -> str | None:
+    if model in UNDATED:
+        return None
+    return "date" if model is FlightDayRollup else "month"
 
 
 def _matching(model, values: FilterValues, using: str | None):
-    date_field = "date" if model is FlightDayRollup else "month"
-    if model in UNDATED:
-        date_field = None
-    return _filter(_rows(model, using), values, date_field)
+    """The rollup's rows matching the filters, as a queryset (for reads the ORM writes)."""
+    sql, params = _conditions(values, _date_field(model))
+    return _rows(model, using).filter(RawSQL(sql, params, output_field=BooleanField()))
 
 
-def _sums(qs, by: tuple[str, ...], measure: str) -> list[tuple]:
-    """(*by, sum of measure) rows, fetched by a plain cursor: a map reads thousands of groups,
-    and the ORM's per-row converters cost more than the query (docs/benchmarks.md, "Analyst
-    pages"). The counts are summed as integers (no rollup row holds two billion flights):
-    PostgreSQL sums those in a bigint, a third faster than its numeric sum of bigints, and it
-    comes back an int, as the ORM gives it."""
-    grouped = qs.values_list(*by).annotate(n=Sum(Cast(measure, IntegerField()))).order_by()
-    sql, params = grouped.query.sql_with_params()
-    with connections[qs.db].cursor() as cursor:
+def _sums(
+    model, values: FilterValues, using: str | None, by: tuple[str, ...], measure: str, **equal
+) -> list[tuple]:
+    """(*by, sum of measure) rows of the matching rollup rows (and `equal`: column = value),
+    fetched by a plain cursor: a map reads thousands of groups, and the ORM's per-row
+    converters cost more than the query (docs/benchmarks.md, "Analyst pages"). The counts are
+    summed as integers (no rollup row holds two billion flights): PostgreSQL sums those in a
+    bigint, a third faster than its numeric sum of bigints, and it comes back an int, as the
+    ORM gives it."""
+    db = _rows(model, using).db
+    where, params = _conditions(values, _date_field(model))
+    for column, value in equal.items():
+        where += f' AND "{column}" = %s'
+        params.append(value)
+    columns = ", ".join(f'"{column}"' for column in by)
+    table = connections[db].ops.quote_name(model._meta.db_table)
+    sql = (
+        f'SELECT {columns}, SUM("{measure}"::integer) FROM {table} '  # noqa: S608 - our names
+        f"WHERE {where} GROUP BY {columns}"
+    )
+    with connections[db].cursor() as cursor:
         cursor.execute(sql, params)
         return cursor.fetchall()
 
@@ -181,8 +214,7 @@ def flight_counts(
         return None
     for model in FLIGHT_ROLLUPS:
         if set(by) <= set(KEYS[model]) and answers(model, values):
-            qs = _matching(model, values, using)
-            return _sums(qs, by, "flights")
+            return _sums(model, values, using, by, "flights")
     return None
 
 
@@ -212,14 +244,6 @@ TOTALS_MEASURES = (
 )
 
 
-def _where(qs) -> tuple[str, list]:
-    """The WHERE clause the ORM builds for `qs` (the filters live in one place, `_filter`)."""
-    if not qs.query.where:
-        return "", []
-    sql, params = qs.query.get_compiler(qs.db).compile(qs.query.where)
-    return sql, list(params)
-
-
 def _ranges(column: str, ranges: list[tuple[dt.date, dt.date]]) -> tuple[str, list]:
     sql = " OR ".join(f"{column} BETWEEN %s AND %s" for _ in ranges)
     return f"({sql})", [day for pair in ranges for day in pair]
@@ -227,18 +251,15 @@ def _ranges(column: str, ranges: list[tuple[dt.date, dt.date]]) -> tuple[str, li
 
 def _period_sums(model, values, periods: dict, using) -> list[dict]:
     """Measures per country of one totals rollup, for the part of each period it covers
-    (`periods`: name → inclusive date ranges). Written as SQL around the ORM's WHERE: as
-    fourteen filtered Sum() expressions the ORM spent longer building the query than
-    PostgreSQL spent running it (docs/benchmarks.md, "Analyst pages")."""
+    (`periods`: name → inclusive date ranges). Written as SQL around the filters' conditions
+    (`_conditions`): as fourteen filtered Sum() expressions the ORM spent longer building the
+    query than PostgreSQL spent running it (docs/benchmarks.md, "Analyst pages")."""
     periods = {name: ranges for name, ranges in periods.items() if ranges}
     if not periods:
         return []
-    qs = _matching(model, values, using)
-    try:
-        where, params = _where(qs)
-    except EmptyResultSet:
-        return []
-    table = connections[qs.db].ops.quote_name(model._meta.db_table)
+    db = _rows(model, using).db
+    where, params = _conditions(values, _date_field(model))
+    table = connections[db].ops.quote_name(model._meta.db_table)
     column = f'{table}."{"date" if model is FlightDayRollup else "month"}"'
     selects, select_params, reach, reach_params = [], [], [], []
     for ranges in periods.values():
@@ -252,11 +273,10 @@ def _period_sums(model, values, periods: dict, using) -> list[dict]:
         reach_params += days
     names = [f"{name}__{m}" for name in periods for m in ("removals", *TOTALS_MEASURES)]
     sql = (
-        f"SELECT country, {', '.join(selects)} FROM {table} WHERE "
-        + (f"({where}) AND " if where else "")
-        + f"({' OR '.join(reach)}) GROUP BY country"
+        f"SELECT country, {', '.join(selects)} FROM {table} "  # noqa: S608 - our names
+        f"WHERE ({where}) AND ({' OR '.join(reach)}) GROUP BY country"
     )
-    with connections[qs.db].cursor() as cursor:
+    with connections[db].cursor() as cursor:
         cursor.execute(sql, [*select_params, *params, *reach_params])
         rows = cursor.fetchall()
     return [{"country": row[0], **dict(zip(names, row[1:], strict=True))} for row in rows]
@@ -303,9 +323,7 @@ def pair_counts(values: FilterValues, using: str | None = None) -> list | None:
         return None
     for model in (PairRollup, LegRollup):
         if answers(model, values):
-            qs = _matching(model, values, using)
-            by = ("departure", "arrival", "kind")
-            return _sums(qs, by, "legs")
+            return _sums(model, values, using, ("departure", "arrival", "kind"), "legs")
     return None
 
 
@@ -324,12 +342,9 @@ def leg_counts(
         return None
     for model in (PairMonthRollup, LegRollup):
         if set(by) <= set(KEYS[model]) and answers(model, values):
-            qs = _matching(model, values, using)
-            if departure is not None:
-                qs = qs.filter(departure=departure)
-            if arrival is not None:
-                qs = qs.filter(arrival=arrival)
-            return _sums(qs, by, "legs")
+            ends = {"departure": departure, "arrival": arrival}
+            equal = {column: pk for column, pk in ends.items() if pk is not None}
+            return _sums(model, values, using, by, "legs", **equal)
     return None
 
 
@@ -337,8 +352,7 @@ def aircraft_counts(values: FilterValues, aircraft: int, using: str | None = Non
     """(month, operator, flights) of one aircraft's matching flights; None if no rollup can."""
     if not enabled(using) or not answers(AircraftRollup, values):
         return None
-    qs = _matching(AircraftRollup, values, using).filter(aircraft=aircraft)
-    return _sums(qs, ("month", "operator"), "flights")
+    return _sums(AircraftRollup, values, using, ("month", "operator"), "flights", aircraft=aircraft)
 
 
 def aircraft_legs(values: FilterValues, aircraft: int, using: str | None = None) -> dict | None:
