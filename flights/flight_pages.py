@@ -174,7 +174,16 @@ class Page:
     exact: bool
     next_cursor: str = ""
     previous_cursor: str = ""
-    object_list: list = dataclasses.field(default_factory=list)
+    # The table's rows as written when the page was computed (flights.flight_table): the page
+    # is cached with its markup, not with fifty flights and their related rows, whose pickling
+    # cost more than writing them (docs/benchmarks.md, "Analyst pages, cold: fifth session").
+    rows: str = ""
+
+    @property
+    def object_list(self) -> list:
+        """The page's flights in order, loaded from the database at each use."""
+        by_id = Flight.objects.for_table().in_bulk(self.ids)
+        return [by_id[pk] for pk in self.ids if pk in by_id]
 
     @property
     def start_index(self) -> int:

@@ -1,6 +1,7 @@
 """The flight list steps by cursor in index order and takes its total from the rollups."""
 
 import datetime as dt
+import pickle
 import re
 
 import pytest
@@ -132,3 +133,12 @@ def test_the_airport_picker_lists_each_departure_airport_once_in_code_order(clie
     assert [code for code, _ in origin_airports()] == ["AEX", "ELP", "IAH"]
     options = client.get(reverse("flights:filter_options")).json()
     assert [code for code, _name in options["airports"]] == ["AEX", "ELP", "IAH"]
+
+
+def test_a_list_page_is_cached_with_its_rows_not_its_flights(flights):
+    page = flight_pages.Page([flights[1].pk, flights[0].pk], 1, 2, True, rows="<tr></tr>")
+    stored = pickle.dumps(page)
+    assert b"flights.models" not in stored
+    restored = pickle.loads(stored)  # noqa: S301 - our own bytes
+    assert restored.rows == "<tr></tr>"
+    assert restored.object_list == [flights[1], flights[0]]  # in the page's order

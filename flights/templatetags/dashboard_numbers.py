@@ -7,7 +7,6 @@ from django.contrib.humanize.templatetags.humanize import intcomma
 from django.utils.safestring import mark_safe
 
 from flights import filter_form as filter_form_markup
-from flights import flight_table
 from flights.dashboard_tables import grouped
 
 register = template.Library()
@@ -62,14 +61,6 @@ def filter_form(context):
     """The page's filter form (flights.filter_form), keeping its sort order."""
     return filter_form_markup.render(
         context["form"], path=context["request"].path, sort=context.get("sort") or ""
-    )
-
-
-@register.filter
-def flight_rows(flights, columns: str = "short"):
-    """The <tr> rows of a flight table (flights.flight_table): "short" or "list" columns."""
-    return flight_table.rows(
-        flights, flight_table.LIST if columns == "list" else flight_table.SHORT
     )
 
 

@@ -18,7 +18,7 @@ from django.utils.safestring import SafeString, mark_safe
 from django.utils.translation import gettext
 from django.views.decorators.http import require_safe
 
-from flights import aggregates, charts, dashboard_tables, flight_pages, synthetic
+from flights import aggregates, charts, dashboard_tables, flight_pages, flight_table, synthetic
 from flights.adsb.review import tracks_for_legs
 from flights.cache import cached
 from flights.filters import FlightFilterForm, filter_options, page_filters
@@ -297,11 +297,6 @@ def filter_options_json(request):
     return JsonResponse(filter_options())
 
 
-def _rows_in_order(ids: list[int]) -> list[Flight]:
-    by_id = Flight.objects.for_table().in_bulk(ids)
-    return [by_id[pk] for pk in ids if pk in by_id]
-
-
 @require_safe
 def flight_list(request):
     form = _filters(request)
@@ -313,7 +308,7 @@ def flight_list(request):
     def compute() -> flight_pages.Page:
         # Ids first, from the sort's index alone; then those 50 rows with their joins.
         page = flight_pages.page(form.filter_flights(), form.plain(), sort, cursor, number)
-        page.object_list = _rows_in_order(page.ids)
+        page.rows = flight_table.rows(page.object_list, flight_table.LIST)
         return page
 
     page = cached("flight_page", (form.cache_key(), sort, cursor, number), compute)
