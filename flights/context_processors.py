@@ -10,17 +10,11 @@ def site(request) -> dict:
 def _data_updated():
     """When a real (not synthetic) flight last changed: cached under the data version, so it
     moves the moment an import or approval lands."""
-    from django.db.models import Max
-
     from flights.cache import cached
     from flights.models import Flight
 
-    # None (no real flight) is cached too; the partial index flight_real_updated answers it.
-    return cached(
-        "data_updated",
-        None,
-        lambda: Flight.objects.filter(is_synthetic=False).aggregate(at=Max("updated_at"))["at"],
-    )
+    # None (no real flight) is cached too.
+    return cached("data_updated", None, Flight.objects.last_real_change)
 
 
 def trust(request) -> dict:

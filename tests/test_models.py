@@ -91,3 +91,14 @@ def test_aircraft_seats_override_the_type(reference_data):
     aircraft = make_aircraft("n278gx", type_code="A320", seats=150)
     assert aircraft.registration == "N278GX"
     assert aircraft.seat_capacity == 150
+
+
+def test_the_last_real_change_ignores_synthetic_flights(reference_data):
+    assert Flight.objects.last_real_change() is None
+    real = make_flight()
+    make_flight(is_synthetic=True)
+    Flight.objects.filter(is_synthetic=True).update(
+        updated_at=real.updated_at + dt.timedelta(days=3)
+    )
+    real.refresh_from_db()
+    assert Flight.objects.last_real_change() == real.updated_at
