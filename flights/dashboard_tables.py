@@ -18,6 +18,8 @@ from django.utils import formats
 from django.utils.safestring import SafeString, mark_safe
 
 _PLACEHOLDER = "XXXX"
+# What `reverse` leaves unquoted in an argument (RFC 3986 sub-delimiters, ~ : @), but "/".
+_SAFE = "!$&'()*+,;=~:@"
 
 
 def grouped() -> Callable[[int], str]:
@@ -33,9 +35,11 @@ def share(n: int, total: int) -> str:
     return str(round(n / total * 100)) if total else "0"
 
 
-def _url_maker(name: str) -> Callable[[str], str]:
+def url_maker(name: str) -> Callable[[str], str]:
+    """The page URL of a code (an airport's ICAO, a country's), from one `reverse` of the URL
+    name: a table or a map needs hundreds. Quoted as `reverse` quotes; not HTML-escaped."""
     template = reverse(name, args=[_PLACEHOLDER])
-    return lambda code: escape(template.replace(_PLACEHOLDER, quote(code, safe="")))
+    return lambda code: template.replace(_PLACEHOLDER, quote(code, safe=_SAFE))
 
 
 def _rows(items: Iterable[dict], cells: Callable[[dict], Iterable[str]]) -> SafeString:
@@ -102,8 +106,8 @@ def ranking_rows(rows: Iterable[dict], total: int, label: Callable[[dict], str])
 def overview_rankings(data: dict, query: str) -> dict[str, SafeString]:
     """The rows of the overview's countries, airports and operators tables."""
     country_url, airport_url = (
-        _url_maker("flights:country_detail"),
-        _url_maker("flights:airport_detail"),
+        url_maker("flights:country_detail"),
+        url_maker("flights:airport_detail"),
     )
     suffix = escape(f"?{query}") if query else ""
     total = data["count"]
@@ -112,7 +116,8 @@ def overview_rankings(data: dict, query: str) -> dict[str, SafeString]:
             data["countries"],
             total,
             lambda r: (
-                f'<td><a href="{country_url(r["code"])}{suffix}">{escape(r["name"])}</a></td>'
+                f'<td><a href="{escape(country_url(r["code"]))}{suffix}">'
+                f"{escape(r['name'])}</a></td>"
             ),
         ),
         "airports": ranking_rows(
@@ -128,7 +133,7 @@ def overview_rankings(data: dict, query: str) -> dict[str, SafeString]:
 
 def destination_rows(destinations: Iterable[dict]) -> SafeString:
     """An airport page's "where legs went": next airport, its country, legs."""
-    number, url = grouped(), _url_maker("flights:airport_detail")
+    number, url = grouped(), url_maker("flights:airport_detail")
     return _rows(
         destinations,
         lambda r: (

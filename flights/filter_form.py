@@ -68,7 +68,9 @@ def _options(field: BoundField, widget: ChoiceWidget, attrs: dict) -> list[dict]
 def widget_markup(field: BoundField) -> str:
     """The field's widget, as `str(field)` writes it with `FastWidgets`."""
     widget = field.field.widget
-    if type(widget) in _INPUTS and isinstance(field.form.renderer, FastWidgets):
+    if not isinstance(field.form.renderer, FastWidgets):
+        return str(field)
+    if type(widget) in _INPUTS:
         return input_markup(
             {
                 "name": field.html_name,
@@ -77,7 +79,7 @@ def widget_markup(field: BoundField) -> str:
                 "attrs": _attrs(field, widget),
             }
         )
-    if type(widget) in _CHOICES and isinstance(field.form.renderer, FastWidgets):
+    if type(widget) in _CHOICES:
         attrs = _attrs(field, widget)
         if widget.allow_multiple_selected and type(widget) is forms.Select:
             attrs["multiple"] = True

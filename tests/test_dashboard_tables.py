@@ -62,3 +62,13 @@ def test_destination_rows_name_the_next_airport_and_its_country():
         '<tr><td><a href="/airports/MGGT/">GUA</a> La Aurora</td><td>Guatemala</td>'
         '<td class="num">2</td></tr>'
     )
+
+
+def test_codes_in_links_are_quoted_as_reverse_quotes_them_and_escaped_once():
+    from django.urls import reverse
+
+    assert tables.url_maker("flights:airport_detail")("K<1>&") == reverse(
+        "flights:airport_detail", args=["K<1>&"]
+    )
+    odd = {"icao": 'K"&', "code": "X", "name": "Odd", "country": "Nowhere", "n": 1}
+    assert '<a href="/airports/K%22&amp;/">X</a>' in tables.destination_rows([odd])

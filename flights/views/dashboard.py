@@ -187,11 +187,6 @@ def _pivot(series: list[dict]) -> tuple[list[str], list[dict]]:
     return [charts.KIND_LABELS[k] for k in kinds], table
 
 
-def _airport_url_maker():
-    template = reverse("flights:airport_detail", args=["XXXX"])
-    return lambda icao: template.replace("XXXX", icao)
-
-
 def _ranking_chart(name: str, form, rows: list[dict], label: str, total: int, **kwargs):
     return chart_json(
         name,
@@ -247,8 +242,8 @@ def _map_urls(data: dict) -> tuple[list[dict], list[dict], list[dict]]:
     """Links for hover and click: airports to their pages (a route's ends are the same
     described airports, so its arc links where its departure airport does), countries to
     theirs. The table's route rows get their links and kind names too."""
-    airport_url = _airport_url_maker()
-    country_url = reverse("flights:country_detail", args=["XX"])
+    airport_url = dashboard_tables.url_maker("flights:airport_detail")
+    country_url = dashboard_tables.url_maker("flights:country_detail")
     linked = {a["icao"]: {**a, "url": airport_url(a["icao"])} for a in data["airports"]}
     routes = [
         {**r, "from": linked[r["from"]["icao"]], "to": linked[r["to"]["icao"]]}
@@ -256,7 +251,7 @@ def _map_urls(data: dict) -> tuple[list[dict], list[dict], list[dict]]:
     ]
     for route in routes[:TABLE_ROWS]:
         route["kind_label"] = charts.KIND_LABELS[route["kind"]]
-    countries = [{**c, "url": country_url.replace("XX", c["code"])} for c in data["countries"]]
+    countries = [{**c, "url": country_url(c["code"])} for c in data["countries"]]
     return list(linked.values()), routes, countries
 
 
@@ -360,7 +355,7 @@ def flight_detail(request, pk: int):
     )
     flight = get_object_or_404(flights, pk=pk)
     legs = list(flight.legs.all())
-    airport_url = _airport_url_maker()
+    airport_url = dashboard_tables.url_maker("flights:airport_detail")
 
     def point(airport: Airport, basis: str) -> dict:
         return {
